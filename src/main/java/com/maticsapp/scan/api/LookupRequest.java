@@ -1,0 +1,26 @@
+package com.maticsapp.scan.api;
+
+import io.vertx.core.json.JsonObject;
+
+import java.util.UUID;
+
+/** {@code {table_id, column_id | column_name, barcode}}: find the rows a barcode matches. */
+public record LookupRequest(UUID tableId, UUID columnId, String columnName, String barcode) {
+
+  public static LookupRequest parse(JsonObject json, int barcodeMaxLength) {
+    Fields fields = Fields.of(json);
+    UUID tableId = fields.uuid("table_id", true);
+    ScanRequest.ColumnRef column = ScanRequest.ColumnRef.parse(fields);
+    String barcode = fields.string("barcode", true, barcodeMaxLength);
+    fields.throwIfInvalid();
+    return new LookupRequest(tableId, column.id(), column.name(), barcode);
+  }
+
+  public JsonObject toJson() {
+    return new JsonObject()
+        .put("table_id", tableId.toString())
+        .put("column_id", columnId == null ? null : columnId.toString())
+        .put("column_name", columnName)
+        .put("barcode", barcode);
+  }
+}

@@ -1,0 +1,64 @@
+package com.maticsapp.scan.api;
+
+import com.maticsapp.scan.bus.ServiceFailure.FieldError;
+import io.vertx.core.json.JsonObject;
+
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * One scan as a client sends it: {@code {id?, table_id, column_id | column_name, barcode,
+ * scanned_at?, source?, device_id?, metadata?}}. The same shape serves POST /api/scans, each
+ * item of a batch and the {@code scans.record} address.
+ */
+public record ScanRequest(
+    UUID id,
+    UUID tableId,
+    UUID columnId,
+    String columnName,
+    String barcode,
+    OffsetDateTime scannedAt,
+    String source,
+    String deviceId,
+    JsonObject metadata) {
+
+  public static final int METADATA_MAX_LENGTH = 16_384;
+  /** Offline phones replay old scans, but a clock a day ahead is broken, not offline. */
+  private static final Duration MAX_CLOCK_SKEW = Duration.ofDays(1);
+  private static final OffsetDateTime EARLIEST = OffsetDateTime.parse("2000-01-01T00:00:00Z");
+
+  /** Parses one scan; problems go to {@code errors} under {@code path} and null is returned. */
+  public static ScanRequest parse(JsonObject json, String path, int barcodeMaxLength, List<FieldError> errors) {
+    int before = errors.size();
+    Fields fields = Fields.of(json, path, errors);
+    UUID id = fields.uuid("id", false);
+    UUID tableId = fields.uuid("table_id", true);
+    ColumnRef column = ColumnRef.parse(fields);
+    String barcode = fields.string("barcode", true, barcodeMaxLength);
+    OffsetDateTime scannedAt = fields.timestamp("scanned_at");
+    if (scannedAt != null && (scannedAt.isBefore(EARLIEST) || scannedAt.isAfter(OffsetDateTime.now().plus(MAX_CLOCK_SKEW)))) {
+      fields.error("scanned_at", "must be after 2000-01-01 and not more than a day in the future");
+    }
+    String source = fields.string("source", false, 64);
+    String deviceId = fields.string("device_id", false, 200);
+    JsonObject metadata = fields.object("metadata", false, METADATA_MAX_LENGTH);
+    if (errors.size() > before) {
+      return null;
+    }
+    return new ScanRequest(id, tableId, column.id(), column.name(), barcode, scannedAt, source, deviceId, metadata);
+  }
+
+  /** The column a request names, by id or by name (one of the two). */
+  public record ColumnRef(UUID id, String name) {
+    public static ColumnRef parse(Fields fields) {
+      UUID id = fields.uuid("column_id", false);
+      String name = fields.string("column_name", false, 100);
+      if (!fields.has("column_id") && !fields.has("column_name")) {
+        fields.error("column_id", "column_id or column_name is required");
+      }
+      return new ColumnRef(id, name);
+    }
+  }
+}

@@ -1,0 +1,70 @@
+package com.maticsapp.scan.bus;
+
+/**
+ * Every event-bus address of matic-scan, with the shape of what travels on it. Payloads are
+ * JSON objects with snake_case keys, the same shapes as the HTTP API (docs/event-bus.md).
+ *
+ * <p>Failures come back as a {@code ReplyException} whose {@code failureCode()} is the HTTP
+ * status that describes it (400, 404, 409, 422, 503, 504, 500) and whose message is a JSON
+ * problem document: {@code {"title", "detail", "errors": [{"field", "message"}]}}; see
+ * {@link ServiceFailure#problemOf}.
+ */
+public final class Addresses {
+
+  private Addresses() {}
+
+  // ---- Public: for internal consumers as much as for the HTTP verticle ----
+
+  /**
+   * Request/reply. {@code {table_id, column_id | column_name, barcode}} →
+   * {@code {rows: [{id, data}], normalized_value, column_id}}: the live rows whose barcode
+   * cell equals the barcode after the column's normalisation.
+   */
+  public static final String SCANS_LOOKUP = "scans.lookup";
+
+  /**
+   * Request/reply. {@code {id?, table_id, column_id | column_name, barcode, scanned_at?,
+   * source?, device_id?, metadata?}} → {@code {created, scan}}. Records the scan, its matched
+   * rows and their counters in one transaction. {@code id} is the idempotency key: a replay
+   * returns the stored scan with {@code created: false} and counts nothing.
+   */
+  public static final String SCANS_RECORD = "scans.record";
+
+  /**
+   * Request/reply. {@code {scans: [scan, ...]}} → {@code {results: [{index, status, created?,
+   * scan? | error?}]}} in request order; each item is idempotent on its own and one bad item
+   * does not stop the others.
+   */
+  public static final String SCANS_RECORD_BATCH = "scans.record.batch";
+
+  /**
+   * Publish, after commit: one message per newly recorded scan, the scan record itself.
+   * Idempotent replays publish nothing.
+   */
+  public static final String SCANS_RECORDED = "scans.recorded";
+
+  /**
+   * Request/reply. {@code {probe: "live" | "ready" | "database" | "detailed"}} → the health
+   * document; {@code status} is {@code "UP"} or {@code "DOWN"}. Never fails for DOWN: DOWN is
+   * an answer.
+   */
+  public static final String HEALTH_STATUS = "health.status";
+
+  // ---- Internal: the HTTP verticle's requests to the data verticle ----
+
+  public static final String WORKSPACES_CREATE = "data.workspaces.create";
+  public static final String TABLES_CREATE = "data.tables.create";
+  public static final String TABLES_GET = "data.tables.get";
+  public static final String ROWS_CREATE = "data.rows.create";
+  public static final String ROWS_BULK_CREATE = "data.rows.bulk-create";
+  public static final String ROWS_LIST = "data.rows.list";
+  public static final String ROWS_GET = "data.rows.get";
+  public static final String ROWS_UPDATE = "data.rows.update";
+  public static final String SCANS_LIST = "data.scans.list";
+
+  /**
+   * Request/reply, health verticle → data verticle. {@code {active: boolean}} → {@code {up,
+   * evidence, round_trip_ms?, server_version?, error?, pool: {...}}}.
+   */
+  public static final String DATABASE_STATUS = "data.database.status";
+}

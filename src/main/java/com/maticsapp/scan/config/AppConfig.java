@@ -1,0 +1,77 @@
+package com.maticsapp.scan.config;
+
+import io.vertx.core.json.JsonObject;
+
+import java.time.Duration;
+
+/**
+ * The whole validated configuration, built once at start-up from conf/base.json,
+ * conf/&lt;environment&gt;.json and the environment variables (see {@link ConfigLoader}).
+ * Each verticle receives the section it needs.
+ */
+public record AppConfig(
+    String environment,
+    HttpConfig http,
+    DatabaseConfig database,
+    DataConfig data,
+    HealthConfig health,
+    LimitsConfig limits) {
+
+  public static final String[] ENVIRONMENTS = {"development", "test", "production"};
+
+  public boolean isProduction() {
+    return "production".equals(environment);
+  }
+
+  /** HTTP front door. {@code port} 0 picks a free port (shared by all instances). */
+  public record HttpConfig(
+      String host,
+      int port,
+      int instances,
+      int bodyLimit,
+      int bulkBodyLimit,
+      Duration requestTimeout,
+      Duration retryAfter) {}
+
+  /** How the data verticle instances are deployed and how much a scan may return. */
+  public record DataConfig(int instances, int maxMatchedRows) {}
+
+  /** Health probing: the database check's own deadline and how recent a query may be to count. */
+  public record HealthConfig(Duration databaseTimeout, Duration recentQueryWindow) {}
+
+  /** Input limits enforced before anything reaches the database. */
+  public record LimitsConfig(int batchMaxScans, int bulkMaxRows, int barcodeMaxLength, int pageMaxRows, int pageMaxScans) {}
+
+  static AppConfig from(String environment, JsonObject merged) {
+    ConfigReader root = new ConfigReader(merged, "");
+    ConfigReader http = root.section("http");
+    ConfigReader data = root.section("data");
+    ConfigReader health = root.section("health");
+    ConfigReader limits = root.section("limits");
+    int cores = Runtime.getRuntime().availableProcessors();
+    int httpInstances = http.integer("instances", 0, 0, 256);
+    return new AppConfig(
+        environment,
+        new HttpConfig(
+            http.string("host", "0.0.0.0"),
+            http.integer("port", 8080, 0, 65535),
+            httpInstances == 0 ? cores : httpInstances,
+            http.integer("bodyLimit", 262_144, 1_024, 64 << 20),
+            http.integer("bulkBodyLimit", 8 << 20, 1_024, 256 << 20),
+            http.duration("requestTimeout", Duration.ofSeconds(10), Duration.ofMillis(100), Duration.ofMinutes(10)),
+            http.duration("retryAfter", Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofHours(1))),
+        DatabaseConfig.from(root.section("database")),
+        new DataConfig(
+            data.integer("instances", 1, 1, 64),
+            data.integer("maxMatchedRows", 100, 1, 10_000)),
+        new HealthConfig(
+            health.duration("databaseTimeout", Duration.ofSeconds(2), Duration.ofMillis(50), Duration.ofMinutes(1)),
+            health.duration("recentQueryWindow", Duration.ofSeconds(5), Duration.ZERO, Duration.ofMinutes(10))),
+        new LimitsConfig(
+            limits.integer("batchMaxScans", 500, 1, 10_000),
+            limits.integer("bulkMaxRows", 5_000, 1, 100_000),
+            limits.integer("barcodeMaxLength", 512, 8, 2_000),
+            limits.integer("pageMaxRows", 1_000, 1, 10_000),
+            limits.integer("pageMaxScans", 500, 1, 10_000)));
+  }
+}

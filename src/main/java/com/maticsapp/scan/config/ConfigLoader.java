@@ -1,0 +1,114 @@
+package com.maticsapp.scan.config;
+
+import io.vertx.config.ConfigRetriever;
+import io.vertx.config.ConfigRetrieverOptions;
+import io.vertx.config.ConfigStoreOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Reads conf/base.json, then conf/&lt;ENVIRONMENT&gt;.json over it, then the environment
+ * variables in {@link #ENV_OVERRIDES} over both, and validates the result into an
+ * {@link AppConfig}. The files are looked up on disk first and inside the jar second, so a
+ * deployment can ship its own conf/ directory or rely on the packaged one.
+ */
+public final class ConfigLoader {
+
+  /** Environment variable → configuration key (dotted path). */
+  public static final Map<String, String> ENV_OVERRIDES = envOverrides();
+
+  private ConfigLoader() {}
+
+  private static Map<String, String> envOverrides() {
+    Map<String, String> map = new LinkedHashMap<>();
+    map.put("PORT", "http.port");
+    map.put("HTTP_HOST", "http.host");
+    map.put("HTTP_INSTANCES", "http.instances");
+    map.put("DATABASE_URL", "database.url");
+    map.put("DB_POOLER_MODE", "database.pooler");
+    map.put("DB_SSL_MODE", "database.sslMode");
+    map.put("DB_STATEMENT_TIMEOUT", "database.statementTimeout");
+    map.put("DB_CONNECT_TIMEOUT", "database.connectTimeout");
+    map.put("DB_PIPELINING_LIMIT", "database.pipeliningLimit");
+    map.put("DB_MIGRATE", "database.migrate");
+    map.put("DB_POOL_MAX_SIZE", "database.pool.maxSize");
+    map.put("DB_POOL_IDLE_TIMEOUT", "database.pool.idleTimeout");
+    map.put("DB_POOL_MAX_LIFETIME", "database.pool.maxLifetime");
+    map.put("DB_POOL_CONNECTION_TIMEOUT", "database.pool.connectionTimeout");
+    map.put("DB_POOL_MAX_WAIT_QUEUE", "database.pool.maxWaitQueueSize");
+    return Map.copyOf(map);
+  }
+
+  /** The environment name from ENVIRONMENT (default development); unknown names fail. */
+  public static String environment(Map<String, String> env) {
+    String name = env.getOrDefault("ENVIRONMENT", "development").trim();
+    if (Arrays.asList(AppConfig.ENVIRONMENTS).contains(name)) {
+      return name;
+    }
+    throw new ConfigException("ENVIRONMENT", "must be one of " + String.join(", ", AppConfig.ENVIRONMENTS) + " (was '" + name + "')");
+  }
+
+  /** Loads and validates the configuration for the environment named in {@code env}. */
+  public static Future<AppConfig> load(Vertx vertx, Map<String, String> env) {
+    String environment;
+    try {
+      environment = environment(env);
+    } catch (ConfigException e) {
+      return Future.failedFuture(e);
+    }
+    ConfigRetriever retriever = ConfigRetriever.create(vertx, new ConfigRetrieverOptions()
+        .setIncludeDefaultStores(false)
+        .setScanPeriod(-1)
+        .addStore(file("conf/base.json"))
+        .addStore(file("conf/" + environment + ".json")));
+    return retriever.getConfig()
+        .eventually(retriever::close)
+        .map(files -> fromJson(environment, files, env));
+  }
+
+  /** Applies the environment overrides to already-merged file configuration and validates. */
+  public static AppConfig fromJson(String environment, JsonObject files, Map<String, String> env) {
+    JsonObject merged = files.copy();
+    Map<String, String> origin = new LinkedHashMap<>();
+    ENV_OVERRIDES.forEach((variable, key) -> {
+      String value = env.get(variable);
+      if (value != null && !value.isBlank()) {
+        put(merged, key, value.trim());
+        origin.put(key, variable);
+      }
+    });
+    try {
+      return AppConfig.from(environment, merged);
+    } catch (ConfigException e) {
+      String variable = origin.get(e.key());
+      throw variable == null ? e : e.setBy(variable);
+    }
+  }
+
+  private static ConfigStoreOptions file(String path) {
+    return new ConfigStoreOptions()
+        .setType("file")
+        .setFormat("json")
+        .setOptional(false)
+        .setConfig(new JsonObject().put("path", path));
+  }
+
+  private static void put(JsonObject root, String dottedKey, String value) {
+    String[] parts = dottedKey.split("\\.");
+    JsonObject node = root;
+    for (int i = 0; i < parts.length - 1; i++) {
+      JsonObject child = node.getJsonObject(parts[i]);
+      if (child == null) {
+        child = new JsonObject();
+        node.put(parts[i], child);
+      }
+      node = child;
+    }
+    node.put(parts[parts.length - 1], value);
+  }
+}

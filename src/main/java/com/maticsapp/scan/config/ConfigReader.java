@@ -1,0 +1,133 @@
+package com.maticsapp.scan.config;
+
+import io.vertx.core.json.JsonObject;
+
+import java.time.Duration;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Typed, validated reads from one section of the merged configuration. Every failure names
+ * the full key, so "configuration key 'database.pool.maxSize': must be at least 1" tells the
+ * operator exactly which file entry or environment variable to fix.
+ */
+final class ConfigReader {
+
+  private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h)?");
+
+  private final JsonObject section;
+  private final String prefix;
+
+  ConfigReader(JsonObject section, String prefix) {
+    this.section = section == null ? new JsonObject() : section;
+    this.prefix = prefix;
+  }
+
+  ConfigReader section(String name) {
+    Object value = section.getValue(name);
+    if (value != null && !(value instanceof JsonObject)) {
+      throw new ConfigException(key(name), "must be an object");
+    }
+    return new ConfigReader((JsonObject) value, key(name));
+  }
+
+  String key(String name) {
+    return prefix.isEmpty() ? name : prefix + "." + name;
+  }
+
+  String string(String name, String fallback) {
+    Object value = section.getValue(name);
+    if (value == null) {
+      return fallback;
+    }
+    if (!(value instanceof String)) {
+      throw new ConfigException(key(name), "must be a string");
+    }
+    return (String) value;
+  }
+
+  String requiredString(String name) {
+    String value = string(name, null);
+    if (value == null || value.isBlank()) {
+      throw new ConfigException(key(name), "is required");
+    }
+    return value;
+  }
+
+  String oneOf(String name, String fallback, String... allowed) {
+    String value = string(name, fallback);
+    for (String candidate : allowed) {
+      if (candidate.equals(value)) {
+        return value;
+      }
+    }
+    throw new ConfigException(key(name), "must be one of " + String.join(", ", allowed) + " (was '" + value + "')");
+  }
+
+  int integer(String name, int fallback, int min, int max) {
+    Object value = section.getValue(name);
+    long parsed;
+    if (value == null) {
+      return fallback;
+    } else if (value instanceof Number number && number.doubleValue() == Math.rint(number.doubleValue())) {
+      parsed = number.longValue();
+    } else if (value instanceof String text && text.trim().matches("-?\\d{1,10}")) {
+      parsed = Long.parseLong(text.trim());
+    } else {
+      throw new ConfigException(key(name), "must be a whole number");
+    }
+    if (parsed < min || parsed > max) {
+      throw new ConfigException(key(name), "must be between " + min + " and " + max + " (was " + parsed + ")");
+    }
+    return (int) parsed;
+  }
+
+  boolean bool(String name, boolean fallback) {
+    Object value = section.getValue(name);
+    if (value == null) {
+      return fallback;
+    } else if (value instanceof Boolean flag) {
+      return flag;
+    } else if (value instanceof String text && (text.equalsIgnoreCase("true") || text.equalsIgnoreCase("false"))) {
+      return Boolean.parseBoolean(text);
+    }
+    throw new ConfigException(key(name), "must be true or false");
+  }
+
+  /**
+   * A duration: a number of seconds ({@code 300}) or a number with a unit ({@code 500ms},
+   * {@code 10s}, {@code 5m}, {@code 1h}).
+   */
+  Duration duration(String name, Duration fallback, Duration min, Duration max) {
+    Object value = section.getValue(name);
+    if (value == null) {
+      return fallback;
+    }
+    Duration parsed = parseDuration(key(name), value);
+    if (parsed.compareTo(min) < 0 || parsed.compareTo(max) > 0) {
+      throw new ConfigException(key(name), "must be between " + min.toMillis() + "ms and " + max.toMillis() + "ms");
+    }
+    return parsed;
+  }
+
+  static Duration parseDuration(String key, Object value) {
+    if (value instanceof Number number && number.doubleValue() >= 0 && number.doubleValue() == Math.rint(number.doubleValue())) {
+      return Duration.ofSeconds(number.longValue());
+    }
+    if (value instanceof String text) {
+      Matcher matcher = DURATION.matcher(text.trim().toLowerCase(Locale.ROOT));
+      if (matcher.matches() && matcher.group(1).length() <= 9) {
+        long amount = Long.parseLong(matcher.group(1));
+        String unit = matcher.group(2) == null ? "s" : matcher.group(2);
+        return switch (unit) {
+          case "ms" -> Duration.ofMillis(amount);
+          case "m" -> Duration.ofMinutes(amount);
+          case "h" -> Duration.ofHours(amount);
+          default -> Duration.ofSeconds(amount);
+        };
+      }
+    }
+    throw new ConfigException(key, "must be a duration such as 300, 10s, 500ms or 5m");
+  }
+}

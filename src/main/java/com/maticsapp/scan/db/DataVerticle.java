@@ -1,0 +1,304 @@
+package com.maticsapp.scan.db;
+
+import com.maticsapp.scan.api.CellRules;
+import com.maticsapp.scan.api.CreateTable;
+import com.maticsapp.scan.api.CreateWorkspace;
+import com.maticsapp.scan.api.Fields;
+import com.maticsapp.scan.api.LookupRequest;
+import com.maticsapp.scan.api.RowChange;
+import com.maticsapp.scan.api.ScanRequest;
+import com.maticsapp.scan.bus.Addresses;
+import com.maticsapp.scan.bus.ServiceFailure;
+import com.maticsapp.scan.bus.ServiceFailure.FieldError;
+import com.maticsapp.scan.config.AppConfig;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.SqlClient;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.function.Function;
+
+/**
+ * Owns the database client and all SQL. Serves the data addresses of {@link Addresses};
+ * nothing else in the process talks to PostgreSQL.
+ */
+public final class DataVerticle extends VerticleBase {
+
+  private static final Logger log = LoggerFactory.getLogger(DataVerticle.class);
+
+  private final AppConfig config;
+  private final DatabaseActivity activity;
+  private final MeterRegistry registry;
+  private final List<MessageConsumer<JsonObject>> consumers = new ArrayList<>();
+
+  private SqlClient client;
+  private TableStore tables;
+  private RowStore rows;
+  private LookupStore lookups;
+  private ScanStore scans;
+  private ScanHistoryStore history;
+  private DatabaseProbe probe;
+
+  public DataVerticle(AppConfig config, DatabaseActivity activity, MeterRegistry registry) {
+    this.config = config;
+    this.activity = activity;
+    this.registry = registry;
+  }
+
+  @Override
+  public Future<?> start() {
+    client = Database.client(vertx, config.database(), config.data().instances() > 1);
+    tables = new TableStore(client);
+    rows = new RowStore(client);
+    lookups = new LookupStore(client, config.data().maxMatchedRows());
+    scans = new ScanStore(client, config.data().maxMatchedRows());
+    history = new ScanHistoryStore(client);
+    probe = new DatabaseProbe(client, config, activity, registry);
+
+    serve(Addresses.SCANS_LOOKUP, this::lookup);
+    serve(Addresses.SCANS_RECORD, this::recordScan);
+    serve(Addresses.SCANS_RECORD_BATCH, this::recordBatch);
+    serve(Addresses.SCANS_LIST, this::listScans);
+    serve(Addresses.WORKSPACES_CREATE, body -> tables.createWorkspace(CreateWorkspace.parse(body)));
+    serve(Addresses.TABLES_CREATE, body -> tables.createTable(CreateTable.parse(body)));
+    serve(Addresses.TABLES_GET, body -> tables.getTable(requiredUuid(body, "table_id")));
+    serve(Addresses.ROWS_CREATE, this::createRow);
+    serve(Addresses.ROWS_BULK_CREATE, this::createRows);
+    serve(Addresses.ROWS_LIST, this::listRows);
+    serve(Addresses.ROWS_GET, body -> rows.get(requiredUuid(body, "table_id"), requiredUuid(body, "row_id")));
+    serve(Addresses.ROWS_UPDATE, this::updateRow);
+    serve(Addresses.DATABASE_STATUS, body -> probe.status(body.getBoolean("active", false)));
+    return Future.all(consumers.stream().map(MessageConsumer::completion).toList());
+  }
+
+  @Override
+  public Future<?> stop() {
+    return Future.all(consumers.stream().map(MessageConsumer::unregister).toList())
+        .eventually(() -> client.close());
+  }
+
+  /**
+   * Registers one operation. Replies with its result, or fails the request with the
+   * {@link ServiceFailure} it maps to; unexpected failures are logged here, once, with the
+   * address.
+   */
+  private void serve(String address, Function<JsonObject, Future<JsonObject>> operation) {
+    consumers.add(vertx.eventBus().<JsonObject>consumer(address, message -> {
+      Future<JsonObject> result;
+      try {
+        JsonObject body = message.body();
+        if (body == null) {
+          throw ServiceFailure.badRequest("the request body must be a JSON object");
+        }
+        result = operation.apply(body);
+      } catch (RuntimeException e) {
+        result = Future.failedFuture(e);
+      }
+      result.onComplete(outcome -> {
+        if (outcome.succeeded()) {
+          activity.succeeded();
+          message.reply(outcome.result());
+        } else {
+          ServiceFailure failure = observe(address, outcome.cause());
+          failure.failReply(message);
+        }
+      });
+    }));
+  }
+
+  /** Classifies a failure, keeps the evidence health relies on, logs what deserves it. */
+  private ServiceFailure observe(String address, Throwable cause) {
+    switch (DatabaseFailures.kind(cause)) {
+      case CLIENT -> activity.succeeded();
+      case POOL_EXHAUSTED -> {
+        if (cause instanceof io.vertx.core.http.ConnectionPoolTooBusyException) {
+          activity.poolRejected();
+        } else {
+          activity.poolTimedOut();
+        }
+      }
+      case UNAVAILABLE -> {
+        activity.unavailable(cause.getClass().getSimpleName() + ": " + cause.getMessage());
+        log.warn("database unavailable while serving {}: {}", address, cause.toString());
+      }
+      case TIMEOUT -> log.warn("statement deadline passed while serving {}: {}", address, cause.getMessage());
+      case UNEXPECTED -> log.error("unexpected failure while serving {}", address, cause);
+    }
+    return DatabaseFailures.toServiceFailure(cause);
+  }
+
+  private Future<JsonObject> lookup(JsonObject body) {
+    return lookups.lookup(LookupRequest.parse(body, config.limits().barcodeMaxLength()));
+  }
+
+  private Future<JsonObject> recordScan(JsonObject body) {
+    List<FieldError> errors = new ArrayList<>();
+    ScanRequest request = ScanRequest.parse(body, "", config.limits().barcodeMaxLength(), errors);
+    if (request == null) {
+      throw ServiceFailure.invalid(errors);
+    }
+    return scans.record(List.of(request)).map(outcomes -> {
+      Object outcome = outcomes.get(0);
+      if (outcome instanceof ServiceFailure failure) {
+        throw failure;
+      }
+      ScanStore.Recorded recorded = (ScanStore.Recorded) outcome;
+      announce(recorded);
+      return new JsonObject().put("created", recorded.created()).put("scan", recorded.scan());
+    });
+  }
+
+  /**
+   * A batch: items that fail validation are answered without touching the database; the
+   * rest are recorded by one statement. Results keep request order.
+   */
+  private Future<JsonObject> recordBatch(JsonObject body) {
+    Fields fields = Fields.of(body);
+    JsonArray items = fields.array("scans", true, config.limits().batchMaxScans());
+    fields.throwIfInvalid();
+    Object[] results = new Object[items.size()];
+    List<ScanRequest> valid = new ArrayList<>();
+    List<Integer> validIndex = new ArrayList<>();
+    for (int i = 0; i < items.size(); i++) {
+      List<FieldError> errors = new ArrayList<>();
+      String path = "scans[" + i + "]";
+      ScanRequest request = items.getValue(i) instanceof JsonObject item
+          ? ScanRequest.parse(item, path, config.limits().barcodeMaxLength(), errors)
+          : null;
+      if (request == null) {
+        results[i] = ServiceFailure.invalid(errors.isEmpty() ? List.of(new FieldError(path, "must be a JSON object")) : errors);
+      } else {
+        valid.add(request);
+        validIndex.add(i);
+      }
+    }
+    Future<List<Object>> recorded = valid.isEmpty() ? Future.succeededFuture(List.of()) : scans.record(valid);
+    return recorded.map(outcomes -> {
+      for (int k = 0; k < outcomes.size(); k++) {
+        results[validIndex.get(k)] = outcomes.get(k);
+      }
+      JsonArray out = new JsonArray();
+      for (int i = 0; i < results.length; i++) {
+        out.add(batchResult(i, results[i]));
+      }
+      return new JsonObject().put("results", out);
+    });
+  }
+
+  private JsonObject batchResult(int index, Object outcome) {
+    if (outcome instanceof ScanStore.Recorded recorded) {
+      announce(recorded);
+      return new JsonObject()
+          .put("index", index)
+          .put("status", recorded.created() ? 201 : 200)
+          .put("created", recorded.created())
+          .put("scan", recorded.scan());
+    }
+    ServiceFailure failure = (ServiceFailure) outcome;
+    return new JsonObject().put("index", index).put("status", failure.status()).put("error", failure.toProblem());
+  }
+
+  /** Publishes a newly recorded scan; the statement has committed by the time we get here. */
+  private void announce(ScanStore.Recorded recorded) {
+    if (recorded.created()) {
+      vertx.eventBus().publish(Addresses.SCANS_RECORDED, recorded.scan());
+    }
+  }
+
+  private Future<JsonObject> listScans(JsonObject body) {
+    Fields fields = Fields.of(body);
+    UUID tableId = fields.uuid("table_id", true);
+    UUID columnId = fields.uuid("column_id", false);
+    String columnName = fields.string("column_name", false, 100);
+    Long limit = fields.integer("limit", 1, config.limits().pageMaxScans());
+    String before = fields.string("before", false, 200);
+    fields.throwIfInvalid();
+    return history.page(tableId, columnId, columnName, limit == null ? 50 : limit.intValue(), before);
+  }
+
+  private Future<JsonObject> createRow(JsonObject body) {
+    Fields fields = Fields.of(body);
+    UUID tableId = fields.uuid("table_id", true);
+    JsonObject data = fields.object("data", true, CellRules.ROW_DATA_MAX_LENGTH);
+    fields.throwIfInvalid();
+    return tables.columnTypes(tableId).compose(types -> {
+      List<FieldError> errors = new ArrayList<>();
+      CellRules.check(data, types, "data", errors);
+      if (!errors.isEmpty()) {
+        throw ServiceFailure.invalid(errors);
+      }
+      return rows.insert(tableId, data);
+    });
+  }
+
+  private Future<JsonObject> createRows(JsonObject body) {
+    Fields fields = Fields.of(body);
+    UUID tableId = fields.uuid("table_id", true);
+    JsonArray items = fields.array("rows", true, config.limits().bulkMaxRows());
+    if (items != null && items.isEmpty()) {
+      fields.error("rows", "must not be empty");
+    }
+    fields.throwIfInvalid();
+    return tables.columnTypes(tableId).compose(types -> {
+      List<FieldError> errors = new ArrayList<>();
+      List<JsonObject> data = new ArrayList<>(items.size());
+      for (int i = 0; i < items.size() && errors.size() < 50; i++) {
+        String path = "rows[" + i + "]";
+        if (!(items.getValue(i) instanceof JsonObject item) || !(item.getValue("data") instanceof JsonObject cells)) {
+          errors.add(new FieldError(path + ".data", "must be a JSON object"));
+          continue;
+        }
+        CellRules.check(cells, types, path + ".data", errors);
+        data.add(cells);
+      }
+      if (!errors.isEmpty()) {
+        throw ServiceFailure.invalid(errors);
+      }
+      return rows.insertAll(tableId, data);
+    });
+  }
+
+  private Future<JsonObject> listRows(JsonObject body) {
+    Fields fields = Fields.of(body);
+    UUID tableId = fields.uuid("table_id", true);
+    Long limit = fields.integer("limit", 1, config.limits().pageMaxRows());
+    String after = fields.string("after", false, 200);
+    Boolean includeArchived = fields.bool("include_archived");
+    fields.throwIfInvalid();
+    return rows.page(tableId, Boolean.TRUE.equals(includeArchived), limit == null ? 100 : limit.intValue(), after);
+  }
+
+  private Future<JsonObject> updateRow(JsonObject body) {
+    Fields fields = Fields.of(body);
+    UUID tableId = fields.uuid("table_id", true);
+    UUID rowId = fields.uuid("row_id", true);
+    fields.throwIfInvalid();
+    RowChange change = RowChange.parse(body, CellRules.ROW_DATA_MAX_LENGTH);
+    if (change.data() == null) {
+      return rows.update(tableId, rowId, change);
+    }
+    return tables.columnTypes(tableId).compose(types -> {
+      List<FieldError> errors = new ArrayList<>();
+      CellRules.check(change.data(), types, "data", errors);
+      if (!errors.isEmpty()) {
+        throw ServiceFailure.invalid(errors);
+      }
+      return rows.update(tableId, rowId, change);
+    });
+  }
+
+  private static UUID requiredUuid(JsonObject body, String key) {
+    Fields fields = Fields.of(body);
+    UUID value = fields.uuid(key, true);
+    fields.throwIfInvalid();
+    return value;
+  }
+}

@@ -1,0 +1,156 @@
+package com.maticsapp.scan.db;
+
+import com.maticsapp.scan.api.CreateTable;
+import com.maticsapp.scan.api.CreateWorkspace;
+import com.maticsapp.scan.bus.ServiceFailure;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.pgclient.PgException;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.SqlClient;
+import io.vertx.sqlclient.Tuple;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.UUID;
+
+/** Workspaces, data tables and their columns. */
+final class TableStore {
+
+  static final String INSERT_WORKSPACE = """
+      INSERT INTO workspaces (name, slug) VALUES ($1, $2)
+      RETURNING id, name, slug, created_at
+      """;
+
+  /** The table and all its columns in one statement, so a table never exists half-made. */
+  static final String INSERT_TABLE = """
+      WITH new_table AS (
+        INSERT INTO data_tables (workspace_id, name) VALUES ($1, $2)
+        RETURNING id, workspace_id, name, created_at, updated_at
+      ), new_columns AS (
+        INSERT INTO table_columns (table_id, name, label, column_type, position, settings)
+        SELECT new_table.id, c.name, c.label, c.column_type, c.ord - 1, c.settings::jsonb
+        FROM new_table,
+             unnest($3::text[], $4::text[], $5::text[], $6::text[]) WITH ORDINALITY AS c(name, label, column_type, settings, ord)
+        RETURNING id, name, label, column_type, position, settings
+      )
+      SELECT t.id, t.workspace_id, t.name, t.created_at, t.updated_at,
+             c.id AS column_id, c.name AS column_name, c.label, c.column_type, c.position, c.settings
+      FROM new_table t
+      LEFT JOIN new_columns c ON true
+      ORDER BY c.position
+      """;
+
+  static final String SELECT_TABLE = """
+      SELECT t.id, t.workspace_id, t.name, t.created_at, t.updated_at,
+             c.id AS column_id, c.name AS column_name, c.label, c.column_type, c.position, c.settings
+      FROM data_tables t
+      LEFT JOIN table_columns c ON c.table_id = t.id
+      WHERE t.id = $1
+      ORDER BY c.position
+      """;
+
+  /** Column name → type, for checking row cells; no row means no such table. */
+  static final String SELECT_COLUMN_TYPES = """
+      SELECT c.name, c.column_type
+      FROM data_tables t
+      LEFT JOIN table_columns c ON c.table_id = t.id
+      WHERE t.id = $1
+      """;
+
+  private final SqlClient client;
+
+  TableStore(SqlClient client) {
+    this.client = client;
+  }
+
+  Future<JsonObject> createWorkspace(CreateWorkspace request) {
+    return client.preparedQuery(INSERT_WORKSPACE).execute(Tuple.of(request.name(), request.slug()))
+        .recover(failure -> Future.failedFuture(isSqlState(failure, "23505")
+            ? ServiceFailure.conflict("a workspace with slug '" + request.slug() + "' already exists")
+            : failure))
+        .map(rows -> {
+          Row row = rows.iterator().next();
+          return new JsonObject()
+              .put("id", SqlValues.uuid(row, "id"))
+              .put("name", row.getString("name"))
+              .put("slug", row.getString("slug"))
+              .put("created_at", SqlValues.time(row, "created_at"));
+        });
+  }
+
+  Future<JsonObject> createTable(CreateTable request) {
+    int n = request.columns().size();
+    String[] names = new String[n];
+    String[] labels = new String[n];
+    String[] types = new String[n];
+    String[] settings = new String[n];
+    for (int i = 0; i < n; i++) {
+      CreateTable.Column column = request.columns().get(i);
+      names[i] = column.name();
+      labels[i] = column.label();
+      types[i] = column.columnType();
+      settings[i] = column.settings().encode();
+    }
+    Tuple params = Tuple.of(request.workspaceId(), request.name(), names, labels, types, settings);
+    return client.preparedQuery(INSERT_TABLE).execute(params)
+        .recover(failure -> Future.failedFuture(isSqlState(failure, "23503")
+            ? ServiceFailure.notFound("workspace " + request.workspaceId() + " does not exist")
+            : failure))
+        .map(TableStore::toJson);
+  }
+
+  Future<JsonObject> getTable(UUID tableId) {
+    return client.preparedQuery(SELECT_TABLE).execute(Tuple.of(tableId)).map(rows -> {
+      if (rows.size() == 0) {
+        throw ServiceFailure.notFound("table " + tableId + " does not exist");
+      }
+      return toJson(rows);
+    });
+  }
+
+  /** The table's column types by name; fails with 404 when the table does not exist. */
+  Future<Map<String, String>> columnTypes(UUID tableId) {
+    return client.preparedQuery(SELECT_COLUMN_TYPES).execute(Tuple.of(tableId)).map(rows -> {
+      if (rows.size() == 0) {
+        throw ServiceFailure.notFound("table " + tableId + " does not exist");
+      }
+      Map<String, String> types = new HashMap<>();
+      rows.forEach(row -> {
+        if (row.getString("name") != null) {
+          types.put(row.getString("name"), row.getString("column_type"));
+        }
+      });
+      return types;
+    });
+  }
+
+  private static JsonObject toJson(RowSet<Row> rows) {
+    Row first = rows.iterator().next();
+    JsonArray columns = new JsonArray();
+    for (Row row : rows) {
+      if (row.getUUID("column_id") != null) {
+        columns.add(new JsonObject()
+            .put("id", SqlValues.uuid(row, "column_id"))
+            .put("name", row.getString("column_name"))
+            .put("label", row.getString("label"))
+            .put("column_type", row.getString("column_type"))
+            .put("position", row.getInteger("position"))
+            .put("settings", row.getValue("settings")));
+      }
+    }
+    return new JsonObject()
+        .put("id", SqlValues.uuid(first, "id"))
+        .put("workspace_id", SqlValues.uuid(first, "workspace_id"))
+        .put("name", first.getString("name"))
+        .put("columns", columns)
+        .put("created_at", SqlValues.time(first, "created_at"))
+        .put("updated_at", SqlValues.time(first, "updated_at"));
+  }
+
+  static boolean isSqlState(Throwable failure, String state) {
+    return failure instanceof PgException pg && state.equals(pg.getSqlState());
+  }
+}

@@ -1,0 +1,113 @@
+package com.maticsapp.scan.http;
+
+import com.maticsapp.scan.bus.ServiceFailure;
+import com.maticsapp.scan.config.AppConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP API. Routing only: it validates input, asks the data and health verticles over
+ * the event bus and maps their answers to HTTP. It never touches the database. One instance
+ * runs per event loop; all instances share the listening port.
+ */
+public final class HttpVerticle extends VerticleBase {
+
+  private static final Logger log = LoggerFactory.getLogger(HttpVerticle.class);
+
+  /** Local map key under which the first instance publishes the port it bound. */
+  public static final String PORT_KEY = "http-port";
+
+  private final AppConfig config;
+  private final PrometheusMeterRegistry registry;
+  private HttpServer server;
+
+  public HttpVerticle(AppConfig config, PrometheusMeterRegistry registry) {
+    this.config = config;
+    this.registry = registry;
+  }
+
+  @Override
+  public Future<?> start() {
+    return vertx.fileSystem().readFile("openapi.yaml").compose(openApi -> {
+      Responses responses = new Responses(config.http().retryAfter().toSeconds());
+      DataClient data = new DataClient(vertx, responses, config.http().requestTimeout().toMillis());
+      ScanRoutes scans = new ScanRoutes(data, responses, config.limits());
+      TableRoutes tables = new TableRoutes(data, config.limits());
+      HealthRoutes health = new HealthRoutes(data, responses, registry, openApi);
+      BodyHandler body = BodyHandler.create(false).setBodyLimit(config.http().bodyLimit());
+      BodyHandler bulkBody = BodyHandler.create(false).setBodyLimit(config.http().bulkBodyLimit());
+
+      Router router = Router.router(vertx);
+      router.get("/api/health").handler(health::live);
+      router.get("/api/health/live").handler(health::live);
+      router.get("/api/health/ready").handler(health::ready);
+      router.get("/api/health/database").handler(health::database);
+      router.get("/api/health/detailed").handler(health::detailed);
+      router.get("/metrics").handler(health::metrics);
+      router.get("/api/openapi.yaml").handler(health::openApi);
+
+      router.post("/api/workspaces").handler(body).handler(tables::createWorkspace);
+      router.post("/api/tables").handler(body).handler(tables::createTable);
+      router.get("/api/tables/:table_id").handler(tables::getTable);
+      router.post("/api/tables/:table_id/rows/bulk").handler(bulkBody).handler(tables::createRows);
+      router.post("/api/tables/:table_id/rows").handler(body).handler(tables::createRow);
+      router.get("/api/tables/:table_id/rows/search").handler(scans::search);
+      router.get("/api/tables/:table_id/rows").handler(tables::listRows);
+      router.get("/api/tables/:table_id/rows/:row_id").handler(tables::getRow);
+      router.patch("/api/tables/:table_id/rows/:row_id").handler(body).handler(tables::updateRow);
+
+      router.post("/api/scans/batch").handler(bulkBody).handler(scans::recordBatch);
+      router.post("/api/scans").handler(body).handler(scans::record);
+      router.get("/api/scans").handler(scans::list);
+
+      router.route().failureHandler(ctx -> failed(ctx, responses));
+      router.errorHandler(404, ctx -> responses.problem(ctx, 404, "Not found", "no route for " + ctx.request().path(), null));
+      router.errorHandler(405, ctx -> responses.problem(ctx, 405, "Method not allowed",
+          ctx.request().method() + " is not allowed on " + ctx.request().path(), null));
+
+      HttpServerOptions options = new HttpServerOptions()
+          .setHost(config.http().host())
+          // Port 0 asks for any free port; -1 makes every instance share the one that is picked.
+          .setPort(config.http().port() == 0 ? -1 : config.http().port())
+          .setIdleTimeout(120)
+          .setCompressionSupported(false);
+      return vertx.createHttpServer(options).requestHandler(router).listen();
+    }).onSuccess(started -> {
+      server = started;
+      vertx.sharedData().getLocalMap(STATE_MAP).putIfAbsent(PORT_KEY, started.actualPort());
+    });
+  }
+
+  public static final String STATE_MAP = "matic-scan.http";
+
+  @Override
+  public Future<?> stop() {
+    return server == null ? Future.succeededFuture() : server.close();
+  }
+
+  /**
+   * The one place thrown failures become responses: handlers throw {@link ServiceFailure}
+   * for bad input; BodyHandler fails with 413 for oversized bodies.
+   */
+  private static void failed(RoutingContext ctx, Responses responses) {
+    Throwable cause = ctx.failure();
+    if (cause instanceof ServiceFailure failure) {
+      responses.problem(ctx, failure);
+    } else if (ctx.statusCode() == 413) {
+      responses.problem(ctx, 413, "Payload too large", "the request body exceeds the limit for this route", null);
+    } else if (cause == null && ctx.statusCode() >= 400 && ctx.statusCode() < 500) {
+      responses.problem(ctx, ctx.statusCode(), "Bad request", "the request could not be processed", null);
+    } else {
+      log.error("unhandled failure on {} {}", ctx.request().method(), ctx.request().path(), cause);
+      responses.problem(ctx, 500, "Internal error", "an unexpected error occurred", null);
+    }
+  }
+}

@@ -1,0 +1,104 @@
+package com.maticsapp.scan.http;
+
+import com.maticsapp.scan.api.LookupRequest;
+import com.maticsapp.scan.api.ScanRequest;
+import com.maticsapp.scan.bus.Addresses;
+import com.maticsapp.scan.bus.ServiceFailure;
+import com.maticsapp.scan.bus.ServiceFailure.FieldError;
+import com.maticsapp.scan.config.AppConfig;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** Handlers for barcode lookups and scans: parse, ask the data verticle, answer. */
+final class ScanRoutes {
+
+  private final DataClient data;
+  private final Responses responses;
+  private final AppConfig.LimitsConfig limits;
+
+  ScanRoutes(DataClient data, Responses responses, AppConfig.LimitsConfig limits) {
+    this.data = data;
+    this.responses = responses;
+    this.limits = limits;
+  }
+
+  /** GET /api/tables/:table_id/rows/search?column_id|column_name&value */
+  void search(RoutingContext ctx) {
+    JsonObject query = new JsonObject()
+        .put("table_id", Requests.pathId(ctx, "table_id").toString())
+        .put("column_id", ctx.queryParams().get("column_id"))
+        .put("column_name", ctx.queryParams().get("column_name"))
+        .put("barcode", ctx.queryParams().get("value"));
+    try {
+      LookupRequest.parse(query, limits.barcodeMaxLength());
+    } catch (ServiceFailure failure) {
+      throw renamed(failure, "barcode", "value");
+    }
+    data.request(Addresses.SCANS_LOOKUP, query).onComplete(outcome -> {
+      if (outcome.succeeded()) {
+        JsonObject found = outcome.result();
+        responses.json(ctx, 200, new JsonObject()
+            .put("rows", found.getJsonArray("rows"))
+            .put("normalized_value", found.getString("normalized_value")));
+      } else {
+        responses.failure(ctx, outcome.cause());
+      }
+    });
+  }
+
+  /** POST /api/scans: 201 for a new scan, 200 for a replay of a known id. */
+  void record(RoutingContext ctx) {
+    JsonObject body = Requests.body(ctx);
+    List<FieldError> errors = new ArrayList<>();
+    if (ScanRequest.parse(body, "", limits.barcodeMaxLength(), errors) == null) {
+      throw ServiceFailure.invalid(errors);
+    }
+    data.request(Addresses.SCANS_RECORD, body).onComplete(outcome -> {
+      if (outcome.succeeded()) {
+        JsonObject reply = outcome.result();
+        responses.json(ctx, reply.getBoolean("created") ? 201 : 200, reply.getJsonObject("scan"));
+      } else {
+        responses.failure(ctx, outcome.cause());
+      }
+    });
+  }
+
+  /** POST /api/scans/batch: always 200 with one result per item (each has its own status). */
+  void recordBatch(RoutingContext ctx) {
+    JsonObject body = Requests.body(ctx);
+    JsonArray scans = body.getValue("scans") instanceof JsonArray array ? array : null;
+    if (scans == null) {
+      throw ServiceFailure.invalid("scans", "is required and must be an array");
+    }
+    if (scans.isEmpty() || scans.size() > limits.batchMaxScans()) {
+      throw ServiceFailure.invalid("scans", "must have between 1 and " + limits.batchMaxScans() + " items");
+    }
+    data.forward(ctx, Addresses.SCANS_RECORD_BATCH, body, 200);
+  }
+
+  /** GET /api/scans?table_id&column_id|column_name&limit&before */
+  void list(RoutingContext ctx) {
+    JsonObject query = new JsonObject()
+        .put("table_id", ctx.queryParams().get("table_id"))
+        .put("column_id", ctx.queryParams().get("column_id"))
+        .put("column_name", ctx.queryParams().get("column_name"))
+        .put("limit", Requests.intParam(ctx, "limit", 1, limits.pageMaxScans()))
+        .put("before", ctx.queryParams().get("before"));
+    if (query.getString("table_id") == null) {
+      throw ServiceFailure.invalid("table_id", "is required");
+    }
+    data.forward(ctx, Addresses.SCANS_LIST, query, 200);
+  }
+
+  /** The search route calls the barcode "value": report errors under the name the client used. */
+  private static ServiceFailure renamed(ServiceFailure failure, String from, String to) {
+    List<FieldError> errors = failure.errors().stream()
+        .map(error -> error.field().equals(from) ? new FieldError(to, error.message()) : error)
+        .toList();
+    return ServiceFailure.invalid(errors);
+  }
+}

@@ -1,0 +1,90 @@
+package com.maticsapp.scan.http;
+
+import com.maticsapp.scan.api.CellRules;
+import com.maticsapp.scan.api.CreateTable;
+import com.maticsapp.scan.api.CreateWorkspace;
+import com.maticsapp.scan.api.RowChange;
+import com.maticsapp.scan.bus.Addresses;
+import com.maticsapp.scan.bus.ServiceFailure;
+import com.maticsapp.scan.config.AppConfig;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+
+/** Handlers for workspaces, tables and rows: parse, ask the data verticle, answer. */
+final class TableRoutes {
+
+  private final DataClient data;
+  private final AppConfig.LimitsConfig limits;
+
+  TableRoutes(DataClient data, AppConfig.LimitsConfig limits) {
+    this.data = data;
+    this.limits = limits;
+  }
+
+  /** POST /api/workspaces */
+  void createWorkspace(RoutingContext ctx) {
+    JsonObject body = Requests.body(ctx);
+    CreateWorkspace.parse(body);
+    data.forward(ctx, Addresses.WORKSPACES_CREATE, body, 201);
+  }
+
+  /** POST /api/tables */
+  void createTable(RoutingContext ctx) {
+    JsonObject body = Requests.body(ctx);
+    CreateTable.parse(body);
+    data.forward(ctx, Addresses.TABLES_CREATE, body, 201);
+  }
+
+  /** GET /api/tables/:table_id */
+  void getTable(RoutingContext ctx) {
+    data.forward(ctx, Addresses.TABLES_GET, tableRef(ctx), 200);
+  }
+
+  /** POST /api/tables/:table_id/rows */
+  void createRow(RoutingContext ctx) {
+    JsonObject body = Requests.body(ctx);
+    if (!(body.getValue("data") instanceof JsonObject cells)) {
+      throw ServiceFailure.invalid("data", "is required and must be a JSON object");
+    }
+    data.forward(ctx, Addresses.ROWS_CREATE, tableRef(ctx).put("data", cells), 201);
+  }
+
+  /** POST /api/tables/:table_id/rows/bulk */
+  void createRows(RoutingContext ctx) {
+    JsonObject body = Requests.body(ctx);
+    if (!(body.getValue("rows") instanceof JsonArray rows) || rows.isEmpty() || rows.size() > limits.bulkMaxRows()) {
+      throw ServiceFailure.invalid("rows", "must be an array of 1 to " + limits.bulkMaxRows() + " rows");
+    }
+    data.forward(ctx, Addresses.ROWS_BULK_CREATE, tableRef(ctx).put("rows", rows), 201);
+  }
+
+  /** GET /api/tables/:table_id/rows?limit&after&include_archived */
+  void listRows(RoutingContext ctx) {
+    JsonObject query = tableRef(ctx)
+        .put("limit", Requests.intParam(ctx, "limit", 1, limits.pageMaxRows()))
+        .put("after", ctx.queryParams().get("after"))
+        .put("include_archived", Requests.boolParam(ctx, "include_archived"));
+    data.forward(ctx, Addresses.ROWS_LIST, query, 200);
+  }
+
+  /** GET /api/tables/:table_id/rows/:row_id */
+  void getRow(RoutingContext ctx) {
+    data.forward(ctx, Addresses.ROWS_GET, rowRef(ctx), 200);
+  }
+
+  /** PATCH /api/tables/:table_id/rows/:row_id */
+  void updateRow(RoutingContext ctx) {
+    JsonObject body = Requests.body(ctx);
+    RowChange.parse(body, CellRules.ROW_DATA_MAX_LENGTH);
+    data.forward(ctx, Addresses.ROWS_UPDATE, body.copy().mergeIn(rowRef(ctx)), 200);
+  }
+
+  private static JsonObject tableRef(RoutingContext ctx) {
+    return new JsonObject().put("table_id", Requests.pathId(ctx, "table_id").toString());
+  }
+
+  private static JsonObject rowRef(RoutingContext ctx) {
+    return tableRef(ctx).put("row_id", Requests.pathId(ctx, "row_id").toString());
+  }
+}
