@@ -117,7 +117,11 @@ public final class DataVerticle extends VerticleBase {
   /** Classifies a failure, keeps the evidence health relies on, logs what deserves it. */
   private ServiceFailure observe(String address, Throwable cause) {
     switch (DatabaseFailures.kind(cause)) {
-      case CLIENT -> activity.succeeded();
+      case CLIENT -> {
+        if (!(cause instanceof ServiceFailure)) {
+          activity.succeeded(); // the database answered, with a constraint violation
+        }
+      }
       case POOL_EXHAUSTED -> {
         if (cause instanceof io.vertx.core.http.ConnectionPoolTooBusyException) {
           activity.poolRejected();

@@ -21,7 +21,7 @@ final class RowStore {
   private static final String COLUMNS =
       "id, table_id, data, is_archived, position, scan_count, last_scanned_at, created_at, updated_at";
 
-  static final String INSERT_ROW = "INSERT INTO table_rows (table_id, data) VALUES ($1, $2::jsonb) RETURNING " + COLUMNS;
+  static final String INSERT_ROW = "INSERT INTO table_rows (table_id, data) VALUES ($1, $2) RETURNING " + COLUMNS;
 
   /** All rows of a bulk request in one statement and one transaction, positions in request order. */
   static final String INSERT_ROWS = """
@@ -72,14 +72,14 @@ final class RowStore {
   }
 
   Future<JsonObject> insert(UUID tableId, JsonObject data) {
-    return client.preparedQuery(INSERT_ROW).execute(Tuple.of(tableId, data.encode()))
+    return client.preparedQuery(INSERT_ROW).execute(Tuple.of(tableId, data))
         .map(rows -> toJson(rows.iterator().next()));
   }
 
   /** {@code {inserted, rows: [{id, position}]}} in request order. */
   Future<JsonObject> insertAll(UUID tableId, List<JsonObject> rows) {
     String[] data = rows.stream().map(JsonObject::encode).toArray(String[]::new);
-    return client.preparedQuery(INSERT_ROWS).execute(Tuple.of(tableId, data)).map(inserted -> {
+    return client.preparedQuery(INSERT_ROWS).execute(Tuple.of(tableId).addArrayOfString(data)).map(inserted -> {
       JsonArray ids = new JsonArray();
       inserted.forEach(row -> ids.add(new JsonObject()
           .put("id", SqlValues.uuid(row, "id"))
@@ -98,8 +98,7 @@ final class RowStore {
   }
 
   Future<JsonObject> update(UUID tableId, UUID rowId, RowChange change) {
-    Tuple params = Tuple.of(tableId, rowId, change.data() == null ? null : change.data().encode(),
-        change.archived(), change.position());
+    Tuple params = Tuple.of(tableId, rowId, change.data(), change.archived(), change.position());
     return client.preparedQuery(UPDATE_ROW).execute(params).map(rows -> {
       if (rows.size() == 0) {
         throw ServiceFailure.notFound("row " + rowId + " does not exist in table " + tableId);

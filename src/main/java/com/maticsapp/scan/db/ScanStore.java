@@ -171,7 +171,7 @@ final class ScanStore {
     if (unsettled.isEmpty()) {
       return Future.succeededFuture(results);
     }
-    return client.preparedQuery(SCANS_BY_ID).execute(Tuple.of(unsettled.toArray(UUID[]::new)))
+    return client.preparedQuery(SCANS_BY_ID).execute(Tuple.tuple().addArrayOfUUID(unsettled.toArray(UUID[]::new)))
         .map(stored -> {
           Map<UUID, JsonObject> byId = new HashMap<>();
           stored.forEach(row -> byId.put(row.getUUID("id"), toJson(row)));

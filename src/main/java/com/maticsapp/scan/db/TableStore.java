@@ -94,7 +94,8 @@ final class TableStore {
       types[i] = column.columnType();
       settings[i] = column.settings().encode();
     }
-    Tuple params = Tuple.of(request.workspaceId(), request.name(), names, labels, types, settings);
+    Tuple params = Tuple.of(request.workspaceId(), request.name())
+        .addArrayOfString(names).addArrayOfString(labels).addArrayOfString(types).addArrayOfString(settings);
     return client.preparedQuery(INSERT_TABLE).execute(params)
         .recover(failure -> Future.failedFuture(isSqlState(failure, "23503")
             ? ServiceFailure.notFound("workspace " + request.workspaceId() + " does not exist")

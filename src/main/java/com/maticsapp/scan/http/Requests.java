@@ -23,16 +23,24 @@ final class Requests {
     if (buffer == null || buffer.length() == 0) {
       throw ServiceFailure.badRequest("the request body must be a JSON object");
     }
-    Object parsed;
+    if (firstNonBlank(buffer) != '{') {
+      throw ServiceFailure.badRequest("the request body must be a JSON object");
+    }
     try {
-      parsed = buffer.toJson();
+      return new JsonObject(buffer);
     } catch (RuntimeException e) {
       throw ServiceFailure.badRequest("the request body is not valid JSON");
     }
-    if (!(parsed instanceof JsonObject object)) {
-      throw ServiceFailure.badRequest("the request body must be a JSON object");
+  }
+
+  private static char firstNonBlank(Buffer buffer) {
+    for (int i = 0; i < buffer.length(); i++) {
+      char c = (char) buffer.getByte(i);
+      if (!Character.isWhitespace(c)) {
+        return c;
+      }
     }
-    return object;
+    return 0;
   }
 
   /** A path parameter that must be a UUID; anything else cannot name a record: 404. */
