@@ -1,0 +1,60 @@
+package com.maticsapp.scan.support;
+
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+
+import java.util.UUID;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Creating workspaces and tables through the public API, as a client would. */
+public final class Fixtures {
+
+  private final RunningService service;
+
+  public Fixtures(RunningService service) {
+    this.service = service;
+  }
+
+  public String workspace() {
+    HttpResponse<Buffer> created = service.post("/api/workspaces", new JsonObject()
+        .put("name", "Test workspace")
+        .put("slug", "ws-" + UUID.randomUUID().toString().substring(0, 8)));
+    assertThat(created.statusCode()).as(created.bodyAsString()).isEqualTo(201);
+    return created.bodyAsJsonObject().getString("id");
+  }
+
+  /** A table with an exact barcode column "code", a GTIN column "gtin" and a text column "name". */
+  public JsonObject table() {
+    HttpResponse<Buffer> created = service.post("/api/tables", new JsonObject()
+        .put("workspace_id", workspace())
+        .put("name", "Inventory")
+        .put("columns", new JsonArray()
+            .add(new JsonObject().put("name", "code").put("label", "Code").put("column_type", "barcode"))
+            .add(new JsonObject().put("name", "gtin").put("column_type", "barcode")
+                .put("settings", new JsonObject().put("normalization", "gtin")))
+            .add(new JsonObject().put("name", "name").put("column_type", "text"))
+            .add(new JsonObject().put("name", "qty").put("column_type", "number"))));
+    assertThat(created.statusCode()).as(created.bodyAsString()).isEqualTo(201);
+    return created.bodyAsJsonObject();
+  }
+
+  public static String columnId(JsonObject table, String name) {
+    return table.getJsonArray("columns").stream()
+        .map(JsonObject.class::cast)
+        .filter(column -> column.getString("name").equals(name))
+        .findFirst().orElseThrow().getString("id");
+  }
+
+  public JsonObject row(String tableId, JsonObject data) {
+    HttpResponse<Buffer> created = service.post("/api/tables/" + tableId + "/rows", new JsonObject().put("data", data));
+    assertThat(created.statusCode()).as(created.bodyAsString()).isEqualTo(201);
+    return created.bodyAsJsonObject();
+  }
+
+  public static JsonObject scan(String tableId, String column, String barcode) {
+    return new JsonObject().put("table_id", tableId).put("column_name", column).put("barcode", barcode);
+  }
+}

@@ -1,0 +1,102 @@
+package com.maticsapp.scan.support;
+
+import com.maticsapp.scan.Application;
+import com.maticsapp.scan.config.AppConfig;
+import com.maticsapp.scan.config.ConfigLoader;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The whole service, started in-process exactly as Main starts it (configuration from
+ * conf/base.json + conf/test.json + environment overrides, migrations, verticles), plus a
+ * small HTTP client. Calls block the test thread with Future.await(), never an event loop.
+ */
+public final class RunningService implements AutoCloseable {
+
+  private final Application app;
+  private final AppConfig config;
+  private final int port;
+  private final WebClient http;
+
+  private RunningService(Application app, AppConfig config, int port) {
+    this.app = app;
+    this.config = config;
+    this.port = port;
+    this.http = WebClient.create(app.vertx(),
+        new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(port),
+        new PoolOptions().setHttp1MaxSize(64));
+  }
+
+  /** Starts against {@code database} with the test environment's configuration. */
+  public static RunningService start(TestDatabase database) {
+    return start(database.url(), Map.of());
+  }
+
+  /** Starts with DATABASE_URL and further environment variables (e.g. DB_POOL_MAX_SIZE). */
+  public static RunningService start(String databaseUrl, Map<String, String> extraEnv) {
+    Map<String, String> env = new HashMap<>(extraEnv);
+    env.put("ENVIRONMENT", "test");
+    env.put("DATABASE_URL", databaseUrl);
+    Application app = Application.create();
+    try {
+      AppConfig config = ConfigLoader.load(app.vertx(), env).await();
+      int port = app.start(config).await();
+      return new RunningService(app, config, port);
+    } catch (RuntimeException e) {
+      app.vertx().close().await();
+      throw e;
+    }
+  }
+
+  public Vertx vertx() {
+    return app.vertx();
+  }
+
+  public AppConfig config() {
+    return config;
+  }
+
+  public int port() {
+    return port;
+  }
+
+  public HttpResponse<Buffer> get(String path) {
+    return http.get(path).send().await();
+  }
+
+  public HttpResponse<Buffer> post(String path, JsonObject body) {
+    return http.post(path).putHeader("Content-Type", "application/json").sendBuffer(body.toBuffer()).await();
+  }
+
+  public HttpResponse<Buffer> patch(String path, JsonObject body) {
+    return http.patch(path).putHeader("Content-Type", "application/json").sendBuffer(body.toBuffer()).await();
+  }
+
+  /** Any method with a raw body and content type: for malformed-input tests. */
+  public HttpResponse<Buffer> raw(HttpMethod method, String path, String contentType, Buffer body) {
+    var request = http.request(method, path);
+    if (contentType != null) {
+      request.putHeader("Content-Type", contentType);
+    }
+    return (body == null ? request.send() : request.sendBuffer(body)).await();
+  }
+
+  public WebClient client() {
+    return http;
+  }
+
+  @Override
+  public void close() {
+    http.close();
+    app.stop().await();
+  }
+}
