@@ -69,6 +69,7 @@ public final class HttpVerticle extends VerticleBase {
       router.get("/api/scans").handler(scans::list);
 
       router.route().failureHandler(ctx -> failed(ctx, responses));
+      router.errorHandler(400, ctx -> responses.problem(ctx, 400, "Bad request", "the request line or headers are malformed", null));
       router.errorHandler(404, ctx -> responses.problem(ctx, 404, "Not found", "no route for " + ctx.request().path(), null));
       router.errorHandler(405, ctx -> responses.problem(ctx, 405, "Method not allowed",
           ctx.request().method() + " is not allowed on " + ctx.request().path(), null));

@@ -107,6 +107,29 @@ class ScanApiTest {
   }
 
   @Test
+  void aReplayWaitingOnAnUncommittedTwinReturnsTheTwinOnceItCommits() throws Exception {
+    String tableId = fixtures.table().getString("id");
+    JsonObject row = fixtures.row(tableId, new JsonObject().put("code", "TWIN"));
+    String id = UUID.randomUUID().toString();
+    try (java.sql.Connection twin = database.connect()) {
+      twin.setAutoCommit(false);
+      // Another instance is half-way through recording the same scan: its insert is not committed.
+      twin.createStatement().execute("INSERT INTO scan_history (id, workspace_id, table_id, column_name, barcode, "
+          + "normalized_barcode, status, scanned_at) SELECT '" + id + "', workspace_id, id, 'code', 'TWIN', 'twin', "
+          + "'success', now() FROM data_tables WHERE id = '" + tableId + "'");
+      Future<HttpResponse<Buffer>> replay = service.client().post("/api/scans")
+          .putHeader("Content-Type", "application/json").sendJsonObject(scan(tableId, "code", "TWIN").put("id", id));
+      Thread.sleep(300); // the statement is now waiting on the twin's row lock
+      assertThat(replay.isComplete()).isFalse();
+      twin.commit();
+      HttpResponse<Buffer> response = replay.await();
+      assertThat(response.statusCode()).as(response.bodyAsString()).isEqualTo(200);
+      assertThat(response.bodyAsJsonObject().getString("id")).isEqualTo(id);
+    }
+    assertThat(database.count("SELECT scan_count FROM table_rows WHERE id = '" + row.getString("id") + "'")).isZero();
+  }
+
+  @Test
   void reusingAScanIdForAnotherBarcodeIsAConflict() {
     String tableId = fixtures.table().getString("id");
     String id = UUID.randomUUID().toString();
