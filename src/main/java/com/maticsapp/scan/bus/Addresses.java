@@ -6,7 +6,7 @@ package com.maticsapp.scan.bus;
  *
  * <p>Failures come back as a {@code ReplyException} whose {@code failureCode()} is the HTTP
  * status that describes it (400, 404, 409, 422, 503, 504, 500) and whose message is a JSON
- * problem document: {@code {"title", "detail", "errors": [{"field", "message"}]}}; see
+ * problem document: {@code {"title", "status", "detail", "errors": [{"field", "message"}]}}; see
  * {@link ServiceFailure#problemOf}.
  */
 public final class Addresses {
@@ -64,7 +64,8 @@ public final class Addresses {
 
   /**
    * Request/reply, health verticle → data verticle. {@code {active: boolean}} → {@code {up,
-   * evidence, round_trip_ms?, server_version?, error?, pool: {...}}}.
+   * evidence: "recent-query" | "ping", last_success_ms_ago, server_version, target,
+   * round_trip_ms?, error?, pool: {...}}}.
    */
   public static final String DATABASE_STATUS = "data.database.status";
 }

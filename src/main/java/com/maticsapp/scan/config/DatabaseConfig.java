@@ -6,6 +6,7 @@ import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.pgclient.SslMode;
 import io.vertx.sqlclient.PoolOptions;
 
+import java.net.URI;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Locale;
@@ -62,11 +63,16 @@ public record DatabaseConfig(
     String url = db.string("url", null);
     if (url != null && !url.isBlank()) {
       PgConnectOptions parsed = parseUrl(db.key("url"), url.trim());
+      URI parts = URI.create(url.trim().replaceFirst("^[A-Za-z]+://", "postgres://"));
       host = parsed.getHost();
       port = parsed.getPort();
       database = parsed.getDatabase();
-      user = parsed.getUser();
-      password = parsed.getPassword() == null ? "" : parsed.getPassword();
+      // The client's parser fills parts the URI leaves out with its own placeholders
+      // ("user", "pass"); keep the configured values for those instead.
+      if (parts.getRawUserInfo() != null) {
+        user = parsed.getUser();
+        password = parts.getRawUserInfo().contains(":") && parsed.getPassword() != null ? parsed.getPassword() : password;
+      }
       if (url.toLowerCase(Locale.ROOT).contains("sslmode=")) {
         sslMode = parsed.getSslMode();
       }
@@ -99,11 +105,11 @@ public record DatabaseConfig(
       throw new ConfigException(key, "must be a postgres:// or postgresql:// URI");
     }
     try {
-      PgConnectOptions options = PgConnectOptions.fromUri(url);
-      if (options.getDatabase() == null || options.getDatabase().isBlank()) {
-        throw new ConfigException(key, "names no database");
+      String path = URI.create(url.replaceFirst("^[A-Za-z]+://", "postgres://")).getRawPath();
+      if (path == null || path.length() <= 1) {
+        throw new ConfigException(key, "names no database (postgres://user:password@host:port/database)");
       }
-      return options;
+      return PgConnectOptions.fromUri(url);
     } catch (ConfigException e) {
       throw e;
     } catch (RuntimeException e) {
@@ -130,8 +136,8 @@ public record DatabaseConfig(
     properties.put("application_name", applicationName);
     properties.put("TimeZone", "UTC");
     if (!usesTransactionPooler() && !statementTimeout.isZero()) {
-      // Startup parameters do not pass through a transaction pooler; there the deadline is
-      // applied by the statements themselves.
+      // Startup parameters do not pass through a transaction pooler: there, set
+      // statement_timeout on the database role instead (docs/operations.md).
       properties.put("statement_timeout", Long.toString(statementTimeout.toMillis()));
     }
     PgConnectOptions options = new PgConnectOptions()

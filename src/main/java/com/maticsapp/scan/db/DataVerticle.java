@@ -14,6 +14,7 @@ import com.maticsapp.scan.config.AppConfig;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -75,7 +76,11 @@ public final class DataVerticle extends VerticleBase {
     serve(Addresses.ROWS_LIST, this::listRows);
     serve(Addresses.ROWS_GET, body -> rows.get(requiredUuid(body, "table_id"), requiredUuid(body, "row_id")));
     serve(Addresses.ROWS_UPDATE, this::updateRow);
-    serve(Addresses.DATABASE_STATUS, body -> probe.status(body.getBoolean("active", false)));
+    // Not through serve(): a DOWN answer is a successful reply but no evidence the database is up.
+    consumers.add(vertx.eventBus().<JsonObject>consumer(Addresses.DATABASE_STATUS, message ->
+        probe.status(message.body() != null && message.body().getBoolean("active", false)).onComplete(status ->
+            message.reply(status.succeeded() ? status.result() : new JsonObject().put("up", false)
+                .put("error", String.valueOf(status.cause()))))));
     return Future.all(consumers.stream().map(MessageConsumer::completion).toList());
   }
 
@@ -94,8 +99,7 @@ public final class DataVerticle extends VerticleBase {
     consumers.add(vertx.eventBus().<JsonObject>consumer(address, message -> {
       Future<JsonObject> result;
       try {
-        JsonObject body = message.body();
-        if (body == null) {
+        if (!(((Message<?>) message).body() instanceof JsonObject body)) {
           throw ServiceFailure.badRequest("the request body must be a JSON object");
         }
         result = operation.apply(body);

@@ -53,10 +53,8 @@ final class DatabaseProbe {
           String reason = failure instanceof java.util.concurrent.TimeoutException
               ? "no answer within " + timeout + " ms"
               : failure.getClass().getSimpleName() + ": " + failure.getMessage();
-          if (DatabaseFailures.kind(failure) == DatabaseFailures.Kind.UNAVAILABLE
-              || failure instanceof java.util.concurrent.TimeoutException) {
-            activity.unavailable(reason);
-          }
+          // A ping has no caller error to blame: any failure is evidence of an outage.
+          activity.unavailable(reason);
           return document(false, "ping", null, reason);
         });
   }

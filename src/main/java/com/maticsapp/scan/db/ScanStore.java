@@ -38,19 +38,19 @@ final class ScanStore {
           AS r(ord, id, table_id, column_id, column_name, barcode, scanned_at, source, device_id, metadata)
       ),
       target AS (
-        SELECT req.ord, coalesce(req.id, gen_random_uuid()) AS scan_id, req.id IS NULL AS server_id,
+        SELECT req.ord, coalesce(req.id, gen_random_uuid()) AS scan_id,
                req.table_id, req.barcode, req.scanned_at, req.source, req.device_id, req.metadata,
                t.workspace_id, c.id AS column_id, c.name AS column_name, c.column_type,
                CASE WHEN c.column_type = 'barcode'
-                    THEN matic_normalize_barcode(coalesce(c.settings ->> 'normalization', 'exact'), req.barcode) END AS normalized,
-               row_number() OVER (PARTITION BY req.id ORDER BY req.ord) AS nth
+                    THEN matic_normalize_barcode(coalesce(c.settings ->> 'normalization', 'exact'), req.barcode) END AS normalized
         FROM req
         LEFT JOIN data_tables t ON t.id = req.table_id
         LEFT JOIN table_columns c ON c.table_id = t.id
                                  AND (c.id = req.column_id OR (req.column_id IS NULL AND c.name = req.column_name))
       ),
       matches AS (
-        SELECT t.ord, m.row_ids, m.rows
+        SELECT t.ord, m.row_ids, m.rows,
+               row_number() OVER (PARTITION BY t.scan_id ORDER BY t.ord) AS nth
         FROM target t
         CROSS JOIN LATERAL (
           SELECT coalesce(array_agg(r.id ORDER BY r.position, r.id), '{}') AS row_ids,
@@ -85,8 +85,9 @@ final class ScanStore {
       )
       SELECT t.ord, t.workspace_id IS NOT NULL AS table_found, t.column_id IS NOT NULL AS column_found,
              t.column_type, t.normalized IS NOT NULL AS barcode_valid,
-             coalesce(s.fresh AND (t.server_id OR t.nth = 1), false) AS created, s.*
+             coalesce(s.fresh AND m.nth = 1, false) AS created, s.*
       FROM target t
+      LEFT JOIN matches m ON m.ord = t.ord
       LEFT JOIN LATERAL (
         SELECT true AS fresh, i.* FROM inserted i WHERE i.id = t.scan_id
         UNION ALL

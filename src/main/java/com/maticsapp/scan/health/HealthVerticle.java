@@ -51,7 +51,8 @@ public final class HealthVerticle extends VerticleBase {
             ? Status.KO(new JsonObject().put("reason", "shutting down"))
             : Status.OK()));
     consumer = vertx.eventBus().consumer(Addresses.HEALTH_STATUS, message -> {
-      String probe = message.body() == null ? "detailed" : message.body().getString("probe", "detailed");
+      Object body = ((io.vertx.core.eventbus.Message<?>) message).body();
+      String probe = body instanceof JsonObject request ? request.getString("probe", "detailed") : "detailed";
       answer(probe).onComplete(outcome -> message.reply(outcome.succeeded()
           ? outcome.result()
           : down(probe, outcome.cause().getMessage())));

@@ -222,6 +222,19 @@ class ScanApiTest {
   }
 
   @Test
+  void inABatchTheFirstUsableOccurrenceOfAnIdIsTheOneThatCreatesIt() {
+    String tableId = fixtures.table().getString("id");
+    String id = UUID.randomUUID().toString();
+    JsonArray scans = new JsonArray()
+        .add(scan(tableId, "nope", "X").put("id", id))
+        .add(scan(tableId, "code", "X").put("id", id))
+        .add(scan(tableId, "code", "X").put("id", id));
+    JsonArray results = service.post("/api/scans/batch", new JsonObject().put("scans", scans))
+        .bodyAsJsonObject().getJsonArray("results");
+    assertThat(results.stream().map(r -> ((JsonObject) r).getInteger("status"))).containsExactly(404, 201, 200);
+  }
+
+  @Test
   void aBatchOfFiveHundredIsOneRequestAndMoreIsRefused() {
     String tableId = fixtures.table().getString("id");
     fixtures.row(tableId, new JsonObject().put("code", "BULK"));

@@ -1,0 +1,101 @@
+package com.maticsapp.scan.health;
+
+import com.maticsapp.scan.support.RunningService;
+import com.maticsapp.scan.support.TcpProxy;
+import com.maticsapp.scan.support.TestDatabase;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Health routes against a database that really goes away: the service reaches PostgreSQL
+ * through a TCP proxy that the test cuts and restores.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class HealthTest {
+
+  private TestDatabase database;
+  private TcpProxy proxy;
+  private RunningService service;
+
+  @BeforeAll
+  void start() {
+    database = TestDatabase.create();
+    proxy = TcpProxy.start(database.host(), database.port());
+    service = RunningService.start(database.url("127.0.0.1", proxy.port()),
+        Map.of("DB_CONNECT_TIMEOUT", "1s", "DB_POOL_CONNECTION_TIMEOUT", "2s"));
+  }
+
+  @AfterAll
+  void stop() {
+    if (service != null) {
+      service.close();
+    }
+    if (proxy != null) {
+      proxy.close();
+    }
+    if (database != null) {
+      database.close();
+    }
+  }
+
+  @Test
+  void healthFollowsTheDatabaseDownAndBackUp() throws InterruptedException {
+    assertThat(service.get("/api/health").statusCode()).isEqualTo(200);
+    assertThat(service.get("/api/health/live").statusCode()).isEqualTo(200);
+    HttpResponse<Buffer> database = service.get("/api/health/database");
+    assertThat(database.statusCode()).isEqualTo(200);
+    assertThat(database.bodyAsJsonObject().getJsonObject("database").getString("server_version")).isNotBlank();
+    assertThat(database.bodyAsJsonObject().getJsonObject("database").getDouble("round_trip_ms")).isPositive();
+    assertThat(service.get("/api/health/ready").statusCode()).isEqualTo(200);
+
+    HttpResponse<Buffer> detailed = service.get("/api/health/detailed");
+    assertThat(detailed.statusCode()).isEqualTo(200);
+    JsonObject body = detailed.bodyAsJsonObject();
+    assertThat(body.getString("environment")).isEqualTo("test");
+    assertThat(body.getString("version")).isNotBlank();
+    assertThat(body.getJsonObject("database").getBoolean("connected")).isTrue();
+    JsonObject pool = body.getJsonObject("pool");
+    assertThat(pool.getInteger("max_size")).isEqualTo(service.config().database().pool().maxSize());
+    assertThat(pool.getInteger("connections_open")).isBetween(1, pool.getInteger("max_size"));
+    assertThat(pool.getLong("acquisitions")).isPositive();
+    assertThat(pool.getInteger("wait_queue_limit")).isEqualTo(service.config().database().pool().maxWaitQueueSize());
+    assertThat(detailed.bodyAsString()).doesNotContain("password");
+
+    proxy.cut();
+
+    HttpResponse<Buffer> down = service.get("/api/health/database");
+    assertThat(down.statusCode()).as(down.bodyAsString()).isEqualTo(503);
+    assertThat(down.bodyAsJsonObject().getString("status")).isEqualTo("DOWN");
+    assertThat(down.bodyAsJsonObject().getJsonObject("database").getString("error")).isNotBlank();
+    HttpResponse<Buffer> notReady = service.get("/api/health/ready");
+    assertThat(notReady.statusCode()).as(notReady.bodyAsString()).isEqualTo(503);
+    assertThat(service.get("/api/health/detailed").statusCode()).isEqualTo(503);
+    assertThat(service.get("/api/health/live").statusCode()).as("liveness never depends on the database").isEqualTo(200);
+    HttpResponse<Buffer> scan = service.get("/api/scans?table_id=00000000-0000-0000-0000-000000000000");
+    assertThat(scan.statusCode()).isEqualTo(503);
+    assertThat(scan.getHeader("Retry-After")).isNotBlank();
+    assertThat(scan.getHeader("Content-Type")).isEqualTo("application/problem+json");
+
+    proxy.restore();
+
+    long deadline = System.currentTimeMillis() + 10_000;
+    int status;
+    do {
+      status = service.get("/api/health/ready").statusCode();
+      if (status != 200) {
+        Thread.sleep(100);
+      }
+    } while (status != 200 && System.currentTimeMillis() < deadline);
+    assertThat(status).as("ready again by itself once the database is back").isEqualTo(200);
+    assertThat(service.get("/api/health/database").statusCode()).isEqualTo(200);
+  }
+}
