@@ -7,11 +7,14 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.ext.web.Route;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
+import java.util.List;
 
 /**
  * The HTTP API. Routing only: it validates input, asks the data and health verticles over
@@ -28,6 +31,7 @@ public final class HttpVerticle extends VerticleBase {
   private final AppConfig config;
   private final PrometheusMeterRegistry registry;
   private HttpServer server;
+  private Router router;
 
   public HttpVerticle(AppConfig config, PrometheusMeterRegistry registry) {
     this.config = config;
@@ -45,7 +49,7 @@ public final class HttpVerticle extends VerticleBase {
       BodyHandler body = BodyHandler.create(false).setBodyLimit(config.http().bodyLimit());
       BodyHandler bulkBody = BodyHandler.create(false).setBodyLimit(config.http().bulkBodyLimit());
 
-      Router router = Router.router(vertx);
+      router = Router.router(vertx);
       router.get("/api/health").handler(health::live);
       router.get("/api/health/live").handler(health::live);
       router.get("/api/health/ready").handler(health::ready);
@@ -88,6 +92,11 @@ public final class HttpVerticle extends VerticleBase {
   }
 
   public static final String STATE_MAP = "matic-scan.http";
+
+  /** The routes this instance serves, once started (for checking them against openapi.yaml). */
+  List<Route> routes() {
+    return router == null ? List.of() : router.getRoutes();
+  }
 
   @Override
   public Future<?> stop() {
