@@ -1,0 +1,32 @@
+#!/usr/bin/env python3
+"""Turns one benchmark run's raw results into a markdown report and chart data."""
+import sys
+from pathlib import Path
+
+out, rows, duration, startup, machine = Path(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
+results = [line.split("\t") for line in (out / "results.tsv").read_text().splitlines()[1:]]
+pgbench = {w: (int(p), int(pp), int(e)) for w, p, pp, e in
+           (line.split("\t") for line in (out / "pgbench.tsv").read_text().splitlines())}
+resources = (out / "resources.txt").read_text().strip().replace("\n", ", ")
+
+lines = [f"### {out.name}", "",
+         f"Machine: {machine}. Rows: {rows}. Each point {duration} s of wrk over loopback, production profile.",
+         f"Start-up to ready: {startup.strip()}. Peak RSS: {resources}.", "",
+         "| workload | pool | connections | requests/s | p50 ms | p99 ms | non-2xx | errors | service CPU (cores) | vs pgbench 1 conn pipelined |",
+         "|---|---|---|---|---|---|---|---|---|---|"]
+for workload, pool, conns, rps, p50, p99, non2xx, errors, cpu in results:
+    base = pgbench.get(workload)
+    ratio = f"{int(rps) / base[1]:.2f}" if base else "—"
+    lines.append(f"| {workload} | {pool} | {conns} | {rps} | {p50} | {p99} | {non2xx} | {errors} | {cpu} | {ratio} |")
+lines += ["", "| pgbench, same SQL | 1 connection | 1 connection, pipelined | 8 connections |", "|---|---|---|---|"]
+for workload, (plain, piped, eight) in pgbench.items():
+    lines.append(f"| {workload} | {plain}/s | {piped}/s | {eight}/s |")
+(out / "report.md").write_text("\n".join(lines) + "\n")
+
+for workload in ("lookup", "scan"):
+    with open(out / f"{workload}.dat", "w") as f:
+        for w, pool, conns, rps, p50, p99, *_ in results:
+            if w == workload:
+                f.write(f"{pool} {conns} {rps} {p99}\n")
+    with open(out / f"{workload}-pgbench.dat", "w") as f:
+        f.write(f"{pgbench[workload][1]}\n")

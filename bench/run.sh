@@ -1,0 +1,162 @@
+#!/usr/bin/env bash
+# matic-scan benchmark: the service against pgbench running the same SQL, in one run.
+#
+#   bench/run.sh [--rows N] [--pools "1 4"] [--connections "16 64 256"] [--duration 10]
+#
+# Creates a fresh database (default 100,000 rows; --rows 1000000 for the large option), starts
+# the service from target/matic-scan.jar in the production profile once per pool size, drives
+# it with wrk over loopback (lookups, scans, 500-scan batches), measures pgbench on the same
+# database with the service's own statements (one connection plain, one connection pipelined,
+# eight connections), and writes a markdown report and a PNG chart to bench/results/.
+# Everything it starts it stops by PID; it targets 127.0.0.1 only.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
+rows=100000
+pools="1 4"
+connections="16 64 256"
+duration=10
+pghost=${PGHOST:-127.0.0.1}
+pgport=${PGPORT:-5432}
+pguser=${PGUSER:-postgres}
+database=matic_bench
+port=18080
+depth=32
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --rows) rows=$2; shift 2 ;;
+    --pools) pools=$2; shift 2 ;;
+    --connections) connections=$2; shift 2 ;;
+    --duration) duration=$2; shift 2 ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+done
+
+for tool in wrk pgbench psql gnuplot curl python3 java; do
+  command -v "$tool" >/dev/null || { echo "missing $tool (apt-get install wrk postgresql-contrib gnuplot-nox curl)" >&2; exit 2; }
+done
+
+stamp=$(date -u +%Y-%m-%dT%H-%M-%SZ)
+out="$here/results/$stamp"
+mkdir -p "$out"
+service_pid=""
+cleanup() {
+  if [ -n "$service_pid" ] && kill -0 "$service_pid" 2>/dev/null; then
+    kill "$service_pid"; wait "$service_pid" 2>/dev/null || true
+  fi
+}
+trap cleanup EXIT
+
+psql_db() { psql -h "$pghost" -p "$pgport" -U "$pguser" -v ON_ERROR_STOP=1 -qAt "$@"; }
+
+if [ ! -f "$root/target/matic-scan.jar" ] || [ -n "$(find "$root/src/main" "$root/conf" -newer "$root/target/matic-scan.jar" -print -quit)" ]; then
+  echo "building target/matic-scan.jar"
+  (cd "$root" && mvn -q -B -DskipTests package)
+fi
+
+url="postgres://$pguser@$pghost:$pgport/$database?sslmode=disable"
+
+# start_service POOL_SIZE [EXTRA_ENV...]: starts the jar, waits for readiness, sets
+# service_pid and startup_ms.
+start_service() {
+  local pool=$1; shift
+  local started=$(date +%s%N)
+  env ENVIRONMENT=production DATABASE_URL="$url" PORT=$port DB_POOL_MAX_SIZE="$pool" HTTP_HOST=127.0.0.1 "$@" \
+    java ${BENCH_JAVA_OPTS:--Xms256m -Xmx256m} -jar "$root/target/matic-scan.jar" >"$out/service-pool$pool.log" 2>&1 &
+  service_pid=$!
+  for _ in $(seq 1 600); do
+    if curl -fs "http://127.0.0.1:$port/api/health/ready" >/dev/null 2>&1; then
+      startup_ms=$(( ($(date +%s%N) - started) / 1000000 ))
+      return 0
+    fi
+    kill -0 "$service_pid" 2>/dev/null || { cat "$out/service-pool$pool.log" >&2; exit 1; }
+    sleep 0.02
+  done
+  echo "service did not become ready" >&2; exit 1
+}
+
+stop_service() {
+  kill "$service_pid"; wait "$service_pid" 2>/dev/null || true; service_pid=""
+}
+
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$service_pid/stat"; }
+
+# ---- database ----
+echo "creating database $database with $rows rows"
+psql_db -d postgres -c "DROP DATABASE IF EXISTS $database WITH (FORCE)" -c "CREATE DATABASE $database"
+start_service 1   # runs the migrations
+workspace=$(curl -fs -XPOST "http://127.0.0.1:$port/api/workspaces" -H 'Content-Type: application/json' \
+  -d '{"name":"Bench","slug":"bench"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+table_id=$(curl -fs -XPOST "http://127.0.0.1:$port/api/tables" -H 'Content-Type: application/json' \
+  -d "{\"workspace_id\":\"$workspace\",\"name\":\"Inventory\",\"columns\":[{\"name\":\"code\",\"column_type\":\"barcode\"},{\"name\":\"name\",\"column_type\":\"text\"},{\"name\":\"qty\",\"column_type\":\"number\"}]}" \
+  | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+stop_service
+psql_db -d "$database" -c "INSERT INTO table_rows (table_id, data)
+  SELECT '$table_id', jsonb_build_object('code', 'ITEM-' || lpad(g::text, 7, '0'), 'name', 'Item ' || g, 'qty', g % 50)
+  FROM generate_series(1, $rows) g" -c "VACUUM ANALYZE"
+echo "table $table_id ready"
+
+export BENCH_TABLE_ID=$table_id BENCH_ROWS=$rows BENCH_DIR=$here
+results="$out/results.tsv"
+printf 'workload\tpool\tconnections\trps\tp50_ms\tp99_ms\tnon2xx\terrors\tcpu_cores\n' >"$results"
+
+run_wrk() {  # run_wrk WORKLOAD POOL CONNECTIONS [LABEL]
+  local workload=$1 pool=$2 conns=$3 label=${4:-$1}
+  local before=$(cpu_ticks) t0=$(date +%s%N)
+  wrk -t2 -c "$conns" -d "${duration}s" --timeout 10s -s "$here/wrk/$workload.lua" "http://127.0.0.1:$port" >"$out/wrk-$label-pool$pool-c$conns.txt"
+  local seconds=$(python3 -c "print(($(date +%s%N) - $t0) / 1e9)")
+  local cores=$(python3 -c "print(round(($(cpu_ticks) - $before) / $(getconf CLK_TCK) / $seconds, 2))")
+  python3 - "$out/wrk-$label-pool$pool-c$conns.txt" "$label" "$pool" "$conns" "$cores" >>"$results" <<'PY'
+import json, sys
+line = next(l for l in open(sys.argv[1]) if l.startswith("BENCH_JSON"))
+r = json.loads(line.split(" ", 1)[1])
+print("\t".join([sys.argv[2], sys.argv[3], sys.argv[4], f"{r['rps']:.0f}", f"{r['p50_ms']:.2f}",
+                 f"{r['p99_ms']:.2f}", str(r["non2xx"]), str(r["socket_errors"]), sys.argv[5]]))
+PY
+  tail -n 1 "$results"
+}
+
+# ---- the service ----
+startup=""
+for pool in $pools; do
+  start_service "$pool"
+  startup="$startup pool=$pool:${startup_ms}ms"
+  echo "service ready in ${startup_ms} ms (pool max size $pool)"
+  wrk -t2 -c 64 -d 5s -s "$here/wrk/lookup.lua" "http://127.0.0.1:$port" >/dev/null   # JIT warm-up
+  wrk -t2 -c 64 -d 5s -s "$here/wrk/scan.lua" "http://127.0.0.1:$port" >/dev/null
+  for workload in lookup scan; do
+    for conns in $connections; do run_wrk "$workload" "$pool" "$conns"; done
+  done
+  for conns in 16 64; do run_wrk batch "$pool" "$conns"; done
+  peak_rss_kb=$(awk '/VmHWM/ {print $2}' "/proc/$service_pid/status")
+  echo "pool=$pool peak_rss_mb=$((peak_rss_kb / 1024))" | tee -a "$out/resources.txt"
+  stop_service
+done
+
+# ---- overload: a deliberately tiny wait queue must shed load fast with 503s ----
+start_service 1 DB_POOL_MAX_WAIT_QUEUE=4 DB_POOL_CONNECTION_TIMEOUT=100ms
+run_wrk scan 1 256 overload-scan-queue4
+stop_service
+
+# ---- pgbench: the same statements straight on PostgreSQL ----
+python3 "$here/pgbench_scripts.py" "$root/src/main/java/com/maticsapp/scan" "$out/pgbench" "$rows" "$depth"
+pgbench_rate() {  # pgbench_rate SCRIPT CLIENTS STATEMENTS_PER_SCRIPT
+  local tps
+  tps=$(pgbench -h "$pghost" -p "$pgport" -U "$pguser" -n -M prepared -c "$2" -j "$2" -T "$duration" \
+    -D table_id="$table_id" -f "$1" "$database" 2>&1 | awk -F'= ' '/^tps/ {print $2}' | awk '{print $1}')
+  python3 -c "print(round($tps * $3))"
+}
+for workload in lookup scan; do
+  plain=$(pgbench_rate "$out/pgbench/$workload.sql" 1 1)
+  piped=$(pgbench_rate "$out/pgbench/$workload-pipelined.sql" 1 "$depth")
+  eight=$(pgbench_rate "$out/pgbench/$workload.sql" 8 1)
+  printf '%s\t%s\t%s\t%s\n' "$workload" "$plain" "$piped" "$eight" >>"$out/pgbench.tsv"
+  echo "pgbench $workload: 1 conn $plain/s, 1 conn pipelined $piped/s, 8 conns $eight/s"
+done
+
+# ---- report ----
+python3 "$here/report.py" "$out" "$rows" "$duration" "$startup" "$(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -r)"
+gnuplot -e "dir='$out'" "$here/chart.gp"
+echo "report: $out/report.md"
+cat "$out/report.md"
