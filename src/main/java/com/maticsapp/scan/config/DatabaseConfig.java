@@ -63,15 +63,15 @@ public record DatabaseConfig(
     String url = db.string("url", null);
     if (url != null && !url.isBlank()) {
       PgConnectOptions parsed = parseUrl(db.key("url"), url.trim());
-      URI parts = URI.create(url.trim().replaceFirst("^[A-Za-z]+://", "postgres://"));
+      String userInfo = userInfo(url.trim());
       host = parsed.getHost();
       port = parsed.getPort();
       database = parsed.getDatabase();
       // The client's parser fills parts the URI leaves out with its own placeholders
       // ("user", "pass"); keep the configured values for those instead.
-      if (parts.getRawUserInfo() != null) {
+      if (userInfo != null) {
         user = parsed.getUser();
-        password = parts.getRawUserInfo().contains(":") && parsed.getPassword() != null ? parsed.getPassword() : password;
+        password = userInfo.contains(":") && parsed.getPassword() != null ? parsed.getPassword() : password;
       }
       if (url.toLowerCase(Locale.ROOT).contains("sslmode=")) {
         sslMode = parsed.getSslMode();
@@ -116,6 +116,25 @@ public record DatabaseConfig(
       // The parser's message may quote the URI, password included: keep only our own words.
       throw new ConfigException(key, "is not a valid PostgreSQL connection URI");
     }
+  }
+
+  /**
+   * The raw "user[:password]" part of a connection URI, or null when it has none. Read from
+   * the text itself: java.net.URI drops the user info whenever the host is not an RFC host
+   * name (e.g. a Compose service called "matic_db"), which would silently discard the
+   * credentials. Call only after {@link #parseUrl} accepted the URI.
+   */
+  private static String userInfo(String url) {
+    String rest = url.substring(url.indexOf("://") + 3);
+    int end = rest.length();
+    for (char delimiter : new char[] {'/', '?', '#'}) {
+      int at = rest.indexOf(delimiter);
+      if (at >= 0 && at < end) {
+        end = at;
+      }
+    }
+    int at = rest.lastIndexOf('@', end - 1);
+    return at < 0 ? null : rest.substring(0, at);
   }
 
   private static SslMode sslMode(String key, String value) {

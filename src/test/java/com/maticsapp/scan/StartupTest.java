@@ -1,0 +1,184 @@
+package com.maticsapp.scan;
+
+import com.maticsapp.scan.config.AppConfig;
+import com.maticsapp.scan.config.ConfigLoader;
+import com.maticsapp.scan.support.Fixtures;
+import com.maticsapp.scan.support.RunningService;
+import com.maticsapp.scan.support.TestDatabase;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+/**
+ * Start-up either completes with the schema migrated or fails fast with one clear message:
+ * in-process through {@link Application}, and once as a real process through {@link Main}.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class StartupTest {
+
+  /** A bound on how long a failing start may take before the test calls it a hang. */
+  private static final long START_DEADLINE_SECONDS = 20;
+  private static final long PROCESS_DEADLINE_SECONDS = 30;
+
+  private TestDatabase database;
+
+  @BeforeAll
+  void createDatabase() {
+    database = TestDatabase.create();
+  }
+
+  @AfterAll
+  void dropDatabase() {
+    if (database != null) {
+      database.close();
+    }
+  }
+
+  // ---------------------------------------------------------------- in-process start
+
+  @Test
+  void startFailsWhenNothingListensOnTheDatabasePort() throws IOException {
+    int closedPort = reserveAndClosePort();
+
+    Throwable failure = failedStart("postgres://postgres@127.0.0.1:" + closedPort + "/matic_scan_test?sslmode=disable");
+
+    assertThat(causeChain(failure)).contains("127.0.0.1:" + closedPort).containsIgnoringCase("refused");
+  }
+
+  @Test
+  void startFailsWhenTheDatabaseDoesNotExist() {
+    String missing = database.url().replace("/" + database.name() + "?", "/does_not_exist_xyz?");
+    assertThat(missing).contains("/does_not_exist_xyz?");
+
+    Throwable failure = failedStart(missing);
+
+    assertThat(causeChain(failure)).contains("does_not_exist_xyz").contains("does not exist");
+  }
+
+  @Test
+  void startMigratesAFreshDatabaseAndASecondStartOnItIsFine() {
+    String tableId;
+    long historyRows;
+    try (RunningService first = RunningService.start(database)) {
+      assertThat(database.count(
+          "SELECT count(*) FROM flyway_schema_history WHERE version = '1' AND success")).isEqualTo(1);
+      assertThat(database.count("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public' "
+          + "AND table_name IN ('workspaces', 'data_tables', 'table_columns', 'table_rows', 'barcode_values', 'scan_history')"))
+          .isEqualTo(6);
+      historyRows = database.count("SELECT count(*) FROM flyway_schema_history");
+      tableId = new Fixtures(first).table().getString("id");
+    }
+
+    try (RunningService second = RunningService.start(database)) {
+      assertThat(database.count("SELECT count(*) FROM flyway_schema_history")).isEqualTo(historyRows);
+      assertThat(database.count("SELECT count(*) FROM flyway_schema_history WHERE NOT success")).isZero();
+      HttpResponse<Buffer> table = second.get("/api/tables/" + tableId);
+      assertThat(table.statusCode()).as(table.bodyAsString()).isEqualTo(200);
+      assertThat(table.bodyAsJsonObject().getString("id")).isEqualTo(tableId);
+      HttpResponse<Buffer> workspace = second.post("/api/workspaces",
+          new JsonObject().put("name", "After restart").put("slug", "after-restart"));
+      assertThat(workspace.statusCode()).as(workspace.bodyAsString()).isEqualTo(201);
+    }
+  }
+
+  // ---------------------------------------------------------------- the real process
+
+  @Test
+  void mainExitsWithStatusOneNamingTheKeyAndTheVariableForAnInvalidPoolSize() throws Exception {
+    ProcessResult result = runMain(Map.of(
+        "ENVIRONMENT", "production",
+        "DB_POOL_MAX_SIZE", "-1",
+        "DATABASE_URL", database.url()));
+
+    assertThat(result.exitCode()).as(result.output()).isEqualTo(1);
+    assertThat(result.output()).contains("database.pool.maxSize").contains("DB_POOL_MAX_SIZE");
+    assertThat(result.output().split("matic-scan failed to start", -1)).as(result.output()).hasSize(2);
+  }
+
+  @Test
+  void mainExitsWithStatusOneNamingEnvironmentForAnUnknownEnvironment() throws Exception {
+    ProcessResult result = runMain(Map.of("ENVIRONMENT", "nope", "DATABASE_URL", database.url()));
+
+    assertThat(result.exitCode()).as(result.output()).isEqualTo(1);
+    assertThat(result.output()).contains("ENVIRONMENT").contains("nope");
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  /** Loads the test configuration with {@code databaseUrl}, starts, and returns the failure. */
+  private Throwable failedStart(String databaseUrl) {
+    Application app = Application.create();
+    try {
+      AppConfig config = ConfigLoader.load(app.vertx(), Map.of("ENVIRONMENT", "test", "DATABASE_URL", databaseUrl)).await();
+      Future<Integer> starting = app.start(config);
+
+      Throwable thrown = catchThrowable(() -> starting.await(START_DEADLINE_SECONDS, TimeUnit.SECONDS));
+
+      assertThat(thrown).as("start should fail, not hang").isNotInstanceOf(TimeoutException.class);
+      assertThat(starting.failed()).as("start should fail").isTrue();
+      // The first failure stops the chain: nothing (data, health, HTTP) was deployed.
+      assertThat(app.vertx().deploymentIDs()).isEmpty();
+      return starting.cause();
+    } finally {
+      app.vertx().close().await();
+    }
+  }
+
+  private static int reserveAndClosePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return socket.getLocalPort();
+    }
+  }
+
+  private static String causeChain(Throwable failure) {
+    StringBuilder messages = new StringBuilder();
+    for (Throwable each = failure; each != null; each = each.getCause() == each ? null : each.getCause()) {
+      messages.append(each).append('\n');
+    }
+    return messages.toString();
+  }
+
+  private record ProcessResult(int exitCode, String output) {}
+
+  /** Runs Main on the test class path in a fresh JVM with exactly these configuration variables. */
+  private static ProcessResult runMain(Map<String, String> env) throws IOException, InterruptedException {
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    Path output = Files.createTempFile("matic-scan-main-", ".log");
+    ProcessBuilder builder = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), Main.class.getName())
+        .directory(new File(System.getProperty("user.dir")))
+        .redirectErrorStream(true)
+        .redirectOutput(output.toFile());
+    Map<String, String> environment = builder.environment();
+    environment.keySet().removeIf(name -> name.equals("ENVIRONMENT") || ConfigLoader.ENV_OVERRIDES.containsKey(name));
+    environment.putAll(new HashMap<>(env));
+    Process process = builder.start();
+    try {
+      boolean exited = process.waitFor(PROCESS_DEADLINE_SECONDS, TimeUnit.SECONDS);
+      String text = Files.readString(output);
+      assertThat(exited).as("Main should exit within %d s; output so far:%n%s", PROCESS_DEADLINE_SECONDS, text).isTrue();
+      return new ProcessResult(process.exitValue(), text);
+    } finally {
+      process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      Files.deleteIfExists(output);
+    }
+  }
+}
