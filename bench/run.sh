@@ -63,7 +63,7 @@ start_service() {
   local pool=$1; shift
   local started=$(date +%s%N)
   env ENVIRONMENT=production DATABASE_URL="$url" PORT=$port DB_POOL_MAX_SIZE="$pool" HTTP_HOST=127.0.0.1 "$@" \
-    java ${BENCH_JAVA_OPTS:--Xms256m -Xmx256m} -jar "$root/target/matic-scan.jar" >"$out/service-pool$pool.log" 2>&1 &
+    java ${BENCH_JAVA_OPTS:--Xms128m -Xmx128m -XX:+UseSerialGC} -jar "$root/target/matic-scan.jar" >"$out/service-pool$pool.log" 2>&1 &
   service_pid=$!
   for _ in $(seq 1 600); do
     if curl -fs "http://127.0.0.1:$port/api/health/ready" >/dev/null 2>&1; then
@@ -128,7 +128,7 @@ for pool in $pools; do
   for workload in lookup scan; do
     for conns in $connections; do run_wrk "$workload" "$pool" "$conns"; done
   done
-  for conns in 16 64; do run_wrk batch "$pool" "$conns"; done
+  for conns in 1 4 16; do run_wrk batch "$pool" "$conns"; done
   peak_rss_kb=$(awk '/VmHWM/ {print $2}' "/proc/$service_pid/status")
   echo "pool=$pool peak_rss_mb=$((peak_rss_kb / 1024))" | tee -a "$out/resources.txt"
   stop_service

@@ -33,8 +33,11 @@ public record AppConfig(
       Duration requestTimeout,
       Duration retryAfter) {}
 
-  /** How the data verticle instances are deployed and how much a scan may return. */
-  public record DataConfig(int instances, int maxMatchedRows) {}
+  /**
+   * How the data verticle instances are deployed, how much a scan may return, and how many
+   * scan statements each instance keeps on the wire before coalescing further scans.
+   */
+  public record DataConfig(int instances, int maxMatchedRows, int scanStatementsInFlight) {}
 
   /** Health probing: the database check's own deadline and how recent a query may be to count. */
   public record HealthConfig(Duration databaseTimeout, Duration recentQueryWindow) {}
@@ -63,7 +66,8 @@ public record AppConfig(
         DatabaseConfig.from(root.section("database")),
         new DataConfig(
             data.integer("instances", 1, 1, 64),
-            data.integer("maxMatchedRows", 100, 1, 10_000)),
+            data.integer("maxMatchedRows", 100, 1, 10_000),
+            data.integer("scanStatementsInFlight", 2, 1, 64)),
         new HealthConfig(
             health.duration("databaseTimeout", Duration.ofSeconds(2), Duration.ofMillis(50), Duration.ofMinutes(1)),
             health.duration("recentQueryWindow", Duration.ofSeconds(5), Duration.ZERO, Duration.ofMinutes(10))),

@@ -44,7 +44,7 @@ public final class DataVerticle extends VerticleBase {
   private TableStore tables;
   private RowStore rows;
   private LookupStore lookups;
-  private ScanStore scans;
+  private ScanCoalescer scans;
   private ScanHistoryStore history;
   private DatabaseProbe probe;
 
@@ -60,7 +60,8 @@ public final class DataVerticle extends VerticleBase {
     tables = new TableStore(client);
     rows = new RowStore(client);
     lookups = new LookupStore(client, config.data().maxMatchedRows());
-    scans = new ScanStore(client, config.data().maxMatchedRows());
+    scans = new ScanCoalescer(new ScanStore(client, config.data().maxMatchedRows()),
+        config.limits().batchMaxScans(), config.data().scanStatementsInFlight());
     history = new ScanHistoryStore(client);
     probe = new DatabaseProbe(client, config, activity, registry);
 

@@ -130,6 +130,31 @@ class ScanApiTest {
   }
 
   @Test
+  void concurrentScansShareStatementsButOneBadScanSinksOnlyItself() {
+    String tableId = fixtures.table().getString("id");
+    JsonObject row = fixtures.row(tableId, new JsonObject().put("code", "GROUP"));
+    List<Future<HttpResponse<Buffer>>> sent = new ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      JsonObject body = scan(tableId, "code", "GROUP").put("id", UUID.randomUUID().toString());
+      if (i == 17) {
+        // Valid JSON that PostgreSQL's jsonb refuses (22P05): it fails the statement it shares.
+        body.put("metadata", new JsonObject().put("note", "nul\u0000byte"));
+      }
+      sent.add(service.client().post("/api/scans").putHeader("Content-Type", "application/json").sendJsonObject(body));
+    }
+    Future.join(sent).await();
+    for (int i = 0; i < 40; i++) {
+      assertThat(sent.get(i).result().statusCode()).as("scan " + i).isEqualTo(i == 17 ? 422 : 201);
+    }
+    assertThat(database.count("SELECT scan_count FROM table_rows WHERE id = '" + row.getString("id") + "'")).isEqualTo(39);
+    assertThat(database.count("SELECT count(*) FROM scan_history WHERE table_id = '" + tableId + "'")).isEqualTo(39);
+    // Scans written by one statement share its transaction timestamp: fewer timestamps than
+    // scans means concurrent scans were grouped into shared statements.
+    assertThat(database.count("SELECT count(DISTINCT created_at) FROM scan_history WHERE table_id = '" + tableId + "'"))
+        .isLessThan(39);
+  }
+
+  @Test
   void reusingAScanIdForAnotherBarcodeIsAConflict() {
     String tableId = fixtures.table().getString("id");
     String id = UUID.randomUUID().toString();
