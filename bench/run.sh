@@ -104,7 +104,7 @@ printf 'workload\tpool\tconnections\trps\tp50_ms\tp99_ms\tnon2xx\terrors\tcpu_co
 run_wrk() {  # run_wrk WORKLOAD POOL CONNECTIONS [LABEL]
   local workload=$1 pool=$2 conns=$3 label=${4:-$1}
   local before=$(cpu_ticks) t0=$(date +%s%N)
-  wrk -t2 -c "$conns" -d "${duration}s" --timeout 10s -s "$here/wrk/$workload.lua" "http://127.0.0.1:$port" >"$out/wrk-$label-pool$pool-c$conns.txt"
+  wrk -t"$(( conns < 2 ? 1 : 2 ))" -c "$conns" -d "${duration}s" --timeout 10s -s "$here/wrk/$workload.lua" "http://127.0.0.1:$port" >"$out/wrk-$label-pool$pool-c$conns.txt"
   local seconds=$(python3 -c "print(($(date +%s%N) - $t0) / 1e9)")
   local cores=$(python3 -c "print(round(($(cpu_ticks) - $before) / $(getconf CLK_TCK) / $seconds, 2))")
   python3 - "$out/wrk-$label-pool$pool-c$conns.txt" "$label" "$pool" "$conns" "$cores" >>"$results" <<'PY'

@@ -64,6 +64,18 @@ public final class ServiceFailure extends RuntimeException {
     return new ServiceFailure(504, "Deadline exceeded", detail, List.of());
   }
 
+  /** The same failure with every field error placed under {@code path} (e.g. "scans[3]"). */
+  public ServiceFailure under(String path) {
+    if (errors.isEmpty() || errors.stream().allMatch(error -> error.field().startsWith(path))) {
+      return this;
+    }
+    List<FieldError> moved = errors.stream()
+        .map(error -> error.field().startsWith(path) ? error : new FieldError(path + "." + error.field(), error.message()))
+        .toList();
+    return new ServiceFailure(status, title, moved.size() == 1 ? moved.get(0).field() + ": " + moved.get(0).message()
+        : getMessage(), moved);
+  }
+
   public int status() {
     return status;
   }
@@ -89,6 +101,22 @@ public final class ServiceFailure extends RuntimeException {
   /** Fails an event-bus request with this failure. */
   public void failReply(Message<?> message) {
     message.fail(status, toProblem().encode());
+  }
+
+  /** The failure a service sent back over the event bus, as the service raised it. */
+  public static ServiceFailure of(ReplyException failure) {
+    JsonObject problem = problemOf(failure);
+    int status = failure.failureCode() >= 400 && failure.failureCode() <= 599 ? failure.failureCode() : 500;
+    List<FieldError> errors = new java.util.ArrayList<>();
+    JsonArray list = problem.getJsonArray("errors");
+    if (list != null) {
+      for (int i = 0; i < list.size(); i++) {
+        JsonObject error = list.getJsonObject(i);
+        errors.add(new FieldError(error.getString("field"), error.getString("message")));
+      }
+    }
+    return new ServiceFailure(status, problem.getString("title", status >= 500 ? "Internal error" : "Request failed"),
+        problem.getString("detail", ""), errors);
   }
 
   /** The problem document carried by a failed reply (a plain message becomes its detail). */

@@ -60,8 +60,9 @@ public final class DataVerticle extends VerticleBase {
     tables = new TableStore(client);
     rows = new RowStore(client);
     lookups = new LookupStore(client, config.data().maxMatchedRows());
-    scans = new ScanCoalescer(new ScanStore(client, config.data().maxMatchedRows()),
-        config.limits().batchMaxScans(), config.data().scanStatementsInFlight());
+    scans = new ScanCoalescer(vertx, new ScanStore(client, config.data().maxMatchedRows()),
+        config.limits().batchMaxScans(), config.data().scanStatementsInFlight(),
+        config.database().pool().maxWaitQueueSize(), config.database().pool().connectionTimeout().toMillis());
     history = new ScanHistoryStore(client);
     probe = new DatabaseProbe(client, config, activity, registry);
 
@@ -156,8 +157,11 @@ public final class DataVerticle extends VerticleBase {
     }
     return scans.record(List.of(request)).map(outcomes -> {
       Object outcome = outcomes.get(0);
-      if (outcome instanceof ServiceFailure failure) {
+      if (outcome instanceof RuntimeException failure) {
         throw failure;
+      }
+      if (outcome instanceof Throwable failure) {
+        throw new IllegalStateException(failure);
       }
       ScanStore.Recorded recorded = (ScanStore.Recorded) outcome;
       announce(recorded);
@@ -196,7 +200,9 @@ public final class DataVerticle extends VerticleBase {
       }
       JsonArray out = new JsonArray();
       for (int i = 0; i < results.length; i++) {
-        out.add(batchResult(i, results[i]));
+        out.add(batchResult(i, results[i] instanceof Throwable failure && !(failure instanceof ServiceFailure)
+            ? observe(Addresses.SCANS_RECORD_BATCH, failure)
+            : results[i]));
       }
       return new JsonObject().put("results", out);
     });
@@ -211,7 +217,7 @@ public final class DataVerticle extends VerticleBase {
           .put("created", recorded.created())
           .put("scan", recorded.scan());
     }
-    ServiceFailure failure = (ServiceFailure) outcome;
+    ServiceFailure failure = ((ServiceFailure) outcome).under("scans[" + index + "]");
     return new JsonObject().put("index", index).put("status", failure.status()).put("error", failure.toProblem());
   }
 

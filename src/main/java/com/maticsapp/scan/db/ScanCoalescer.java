@@ -3,6 +3,9 @@ package com.maticsapp.scan.db;
 import com.maticsapp.scan.api.ScanRequest;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxException;
+import io.vertx.core.http.ConnectionPoolTooBusyException;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -20,33 +23,55 @@ import java.util.List;
  * Each scan stays atomic and idempotent: the statement handles every item on its own
  * (history row, counters) and all of them commit together.
  *
+ * <p>This queue is the scans' wait queue, so it obeys the pool's limits: at most
+ * {@code maxQueued} scans wait (more are refused at once) and none waits longer than
+ * {@code maxWaitMillis} (it is refused then). Both come back as pool-exhaustion failures,
+ * which the caller answers with 503 and Retry-After.
+ *
  * <p>Runs on the data verticle's event loop only; no locking needed.
  */
 final class ScanCoalescer {
 
-  private record Pending(ScanRequest request, Promise<Object> outcome) {}
+  /** One outcome per scan: a {@link ScanStore.Recorded}, a ServiceFailure, or a database failure (Throwable). */
+  private record Pending(ScanRequest request, Promise<Object> outcome, long enqueuedAt) {}
 
+  private final Vertx vertx;
   private final ScanStore store;
   private final int maxBatch;
   private final int maxInFlight;
+  private final int maxQueued;
+  private final long maxWaitMillis;
   private final ArrayDeque<Pending> queue = new ArrayDeque<>();
   private int inFlight;
+  private long sweeper = -1;
 
-  ScanCoalescer(ScanStore store, int maxBatch, int maxInFlight) {
+  ScanCoalescer(Vertx vertx, ScanStore store, int maxBatch, int maxInFlight, int maxQueued, long maxWaitMillis) {
+    this.vertx = vertx;
     this.store = store;
     this.maxBatch = maxBatch;
     this.maxInFlight = maxInFlight;
+    this.maxQueued = maxQueued;
+    this.maxWaitMillis = maxWaitMillis;
   }
 
-  /** The outcome of each scan, in order: a {@link ScanStore.Recorded} or a ServiceFailure. */
+  /** The outcome of each scan, in order; the future itself never fails. */
   Future<List<Object>> record(List<ScanRequest> scans) {
+    if (maxQueued >= 0 && queue.size() + scans.size() > maxQueued + (inFlight < maxInFlight ? maxBatch : 0)) {
+      ConnectionPoolTooBusyException full =
+          new ConnectionPoolTooBusyException("scan wait queue reached its limit of " + maxQueued);
+      return Future.succeededFuture(scans.stream().<Object>map(scan -> full).toList());
+    }
+    long now = System.currentTimeMillis();
     List<Future<Object>> outcomes = new ArrayList<>(scans.size());
     for (ScanRequest scan : scans) {
       Promise<Object> outcome = Promise.promise();
-      queue.add(new Pending(scan, outcome));
+      queue.add(new Pending(scan, outcome, now));
       outcomes.add(outcome.future());
     }
     drain();
+    if (!queue.isEmpty() && sweeper < 0) {
+      sweeper = vertx.setPeriodic(Math.max(10, Math.min(100, maxWaitMillis / 4)), id -> expire());
+    }
     return Future.all(outcomes).map(all -> all.list());
   }
 
@@ -64,6 +89,18 @@ final class ScanCoalescer {
     }
   }
 
+  /** Refuses the scans that have waited longer than the pool's connection timeout. */
+  private void expire() {
+    long oldest = System.currentTimeMillis() - maxWaitMillis;
+    while (!queue.isEmpty() && queue.peek().enqueuedAt() < oldest) {
+      queue.poll().outcome().complete(new VertxException("Timeout waiting for connection", true));
+    }
+    if (queue.isEmpty()) {
+      vertx.cancelTimer(sweeper);
+      sweeper = -1;
+    }
+  }
+
   private Future<Void> write(List<Pending> batch) {
     List<ScanRequest> requests = batch.stream().map(Pending::request).toList();
     return store.record(requests).transform(result -> {
@@ -75,24 +112,20 @@ final class ScanCoalescer {
         return Future.succeededFuture();
       }
       Throwable failure = result.cause();
-      if (batch.size() > 1 && DatabaseFailures.kind(failure) != DatabaseFailures.Kind.UNAVAILABLE
-          && DatabaseFailures.kind(failure) != DatabaseFailures.Kind.POOL_EXHAUSTED) {
+      DatabaseFailures.Kind kind = DatabaseFailures.kind(failure);
+      if (batch.size() > 1 && kind != DatabaseFailures.Kind.UNAVAILABLE && kind != DatabaseFailures.Kind.POOL_EXHAUSTED) {
         // Something in one scan made the whole statement fail: write each on its own so only
         // that one fails. (Nothing was committed: the statement was one transaction.)
         return Future.all(batch.stream().map(this::writeAlone).toList()).mapEmpty();
       }
-      batch.forEach(pending -> pending.outcome().fail(failure));
+      batch.forEach(pending -> pending.outcome().complete(failure));
       return Future.succeededFuture();
     });
   }
 
   private Future<Void> writeAlone(Pending pending) {
     return store.record(List.of(pending.request())).transform(result -> {
-      if (result.succeeded()) {
-        pending.outcome().complete(result.result().get(0));
-      } else {
-        pending.outcome().fail(result.cause());
-      }
+      pending.outcome().complete(result.succeeded() ? result.result().get(0) : result.cause());
       return Future.succeededFuture();
     });
   }

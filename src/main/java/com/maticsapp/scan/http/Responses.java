@@ -65,12 +65,7 @@ final class Responses {
       switch (reply.failureType()) {
         case TIMEOUT -> problem(ctx, 504, "Deadline exceeded", "the request did not complete within its deadline", null);
         case NO_HANDLERS -> problem(ctx, 503, "Service unavailable", "the data service is not running", null);
-        default -> {
-          JsonObject doc = ServiceFailure.problemOf(reply);
-          int status = reply.failureCode() >= 400 && reply.failureCode() <= 599 ? reply.failureCode() : 500;
-          problem(ctx, status, doc.getString("title", status >= 500 ? "Internal error" : "Request failed"),
-              doc.getString("detail", ""), doc.getJsonArray("errors"));
-        }
+        default -> problem(ctx, ServiceFailure.of(reply));
       }
     } else {
       log.error("unexpected failure on {} {}", ctx.request().method(), ctx.request().path(), cause);

@@ -6,6 +6,7 @@ import com.maticsapp.scan.bus.Addresses;
 import com.maticsapp.scan.bus.ServiceFailure;
 import com.maticsapp.scan.bus.ServiceFailure.FieldError;
 import com.maticsapp.scan.config.AppConfig;
+import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -44,6 +45,8 @@ final class ScanRoutes {
         responses.json(ctx, 200, new JsonObject()
             .put("rows", found.getJsonArray("rows"))
             .put("normalized_value", found.getString("normalized_value")));
+      } else if (outcome.cause() instanceof ReplyException reply && reply.failureCode() == 422) {
+        responses.problem(ctx, renamed(ServiceFailure.of(reply), "barcode", "value"));
       } else {
         responses.failure(ctx, outcome.cause());
       }

@@ -93,8 +93,10 @@ class BarcodeLookupTest {
       assertThat(found.getJsonArray("rows").getJsonObject(0).getString("id")).as(print).isEqualTo(rowId);
       assertThat(found.getString("normalized_value")).isEqualTo("00036000291452");
     }
-    assertThat(service.get("/api/tables/" + tableId + "/rows/search?column_name=gtin&value=036000291453").statusCode())
-        .isEqualTo(422);
+    var invalid = service.get("/api/tables/" + tableId + "/rows/search?column_name=gtin&value=036000291453");
+    assertThat(invalid.statusCode()).isEqualTo(422);
+    assertThat(invalid.bodyAsJsonObject().getJsonArray("errors").getJsonObject(0).getString("field"))
+        .as("reported under the query parameter's name").isEqualTo("value");
   }
 
   @Test

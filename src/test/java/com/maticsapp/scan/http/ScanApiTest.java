@@ -238,6 +238,8 @@ class ScanApiTest {
     assertThat(results.getJsonObject(4).getJsonObject("scan").getString("id")).isEqualTo(repeated);
     assertThat(results.getJsonObject(2).getJsonObject("error").getJsonArray("errors").getJsonObject(0).getString("field"))
         .startsWith("scans[2].");
+    assertThat(results.getJsonObject(1).getJsonObject("error").getJsonArray("errors").getJsonObject(0).getString("field"))
+        .as("errors found by the database are placed under their item too").isEqualTo("scans[1].barcode");
     assertThat(database.count("SELECT scan_count FROM table_rows WHERE id = '" + row.getString("id") + "'")).isEqualTo(1);
     assertThat(database.count("SELECT count(*) FROM scan_history WHERE table_id = '" + tableId + "'")).isEqualTo(2);
 

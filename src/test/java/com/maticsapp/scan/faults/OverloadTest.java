@@ -1,0 +1,94 @@
+package com.maticsapp.scan.faults;
+
+import com.maticsapp.scan.support.Fixtures;
+import com.maticsapp.scan.support.RunningService;
+import com.maticsapp.scan.support.TestDatabase;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import java.sql.Connection;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import static com.maticsapp.scan.support.Fixtures.scan;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A database too slow for the load: scans beyond the wait queue are refused at once, the ones
+ * that wait too long are refused at their deadline, all with 503 + Retry-After, and nothing
+ * acknowledged is lost or counted twice.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class OverloadTest {
+
+  private TestDatabase database;
+  private RunningService service;
+  private Fixtures fixtures;
+
+  @BeforeAll
+  void start() {
+    database = TestDatabase.create();
+    service = RunningService.start(database.url(), Map.of(
+        "DB_POOL_MAX_SIZE", "1", "DB_POOL_MAX_WAIT_QUEUE", "4", "DB_POOL_CONNECTION_TIMEOUT", "300ms"));
+    fixtures = new Fixtures(service);
+  }
+
+  @AfterAll
+  void stop() {
+    if (service != null) {
+      service.close();
+    }
+    if (database != null) {
+      database.close();
+    }
+  }
+
+  @Test
+  void scansBeyondTheQueueAreRefusedFastAndHonestly() throws Exception {
+    String tableId = fixtures.table().getString("id");
+    String rowId = fixtures.row(tableId, new JsonObject().put("code", "SLOW")).getString("id");
+    List<Future<HttpResponse<Buffer>>> sent = new ArrayList<>();
+    try (Connection blocker = database.connect()) {
+      blocker.setAutoCommit(false);
+      // The database stalls: every scan statement waits for this lock.
+      blocker.createStatement().execute("LOCK TABLE scan_history IN ACCESS EXCLUSIVE MODE");
+      for (int i = 0; i < 60; i++) {
+        sent.add(service.client().post("/api/scans").putHeader("Content-Type", "application/json")
+            .sendJsonObject(scan(tableId, "code", "SLOW").put("id", UUID.randomUUID().toString())));
+      }
+      long refusedBy = System.currentTimeMillis() + 3_000;
+      while (sent.stream().filter(Future::isComplete).count() < 56 && System.currentTimeMillis() < refusedBy) {
+        Thread.sleep(20);
+      }
+      long refused = sent.stream().filter(f -> f.isComplete() && f.result().statusCode() == 503).count();
+      assertThat(refused).as("all but the scans on the wire are refused while the database stalls").isGreaterThanOrEqualTo(56);
+      blocker.rollback();
+    }
+    Future.join(sent).await();
+
+    List<HttpResponse<Buffer>> responses = sent.stream().map(Future::result).toList();
+    assertThat(responses).allSatisfy(response -> assertThat(response.statusCode()).isIn(201, 503));
+    assertThat(responses).filteredOn(r -> r.statusCode() == 503).allSatisfy(response -> {
+      assertThat(response.getHeader("Retry-After")).isNotBlank();
+      assertThat(response.getHeader("Content-Type")).isEqualTo("application/problem+json");
+    });
+    long acknowledged = responses.stream().filter(r -> r.statusCode() == 201).count();
+    assertThat(acknowledged).isPositive();
+    assertThat(database.count("SELECT count(*) FROM scan_history WHERE table_id = '" + tableId + "'")).isEqualTo(acknowledged);
+    assertThat(database.count("SELECT scan_count FROM table_rows WHERE id = '" + rowId + "'")).isEqualTo(acknowledged);
+
+    JsonObject pool = service.get("/api/health/detailed").bodyAsJsonObject().getJsonObject("pool");
+    assertThat(pool.getLong("rejected") + pool.getLong("acquisition_timeouts")).isEqualTo(60 - acknowledged);
+
+    HttpResponse<Buffer> after = service.post("/api/scans", scan(tableId, "code", "SLOW"));
+    assertThat(after.statusCode()).as("recovers as soon as the database does").isEqualTo(201);
+  }
+}
