@@ -99,7 +99,7 @@ echo "table $table_id ready"
 
 export BENCH_TABLE_ID=$table_id BENCH_ROWS=$rows BENCH_DIR=$here
 results="$out/results.tsv"
-printf 'workload\tpool\tconnections\trps\tp50_ms\tp99_ms\tnon2xx\terrors\tcpu_cores\n' >"$results"
+printf 'workload\tpool\tconnections\trps\tp50_ms\tp99_ms\tnon2xx\terrors\tcpu_cores\tfailed_items\n' >"$results"
 
 run_wrk() {  # run_wrk WORKLOAD POOL CONNECTIONS [LABEL]
   local workload=$1 pool=$2 conns=$3 label=${4:-$1}
@@ -112,7 +112,7 @@ import json, sys
 line = next(l for l in open(sys.argv[1]) if l.startswith("BENCH_JSON"))
 r = json.loads(line.split(" ", 1)[1])
 print("\t".join([sys.argv[2], sys.argv[3], sys.argv[4], f"{r['rps']:.0f}", f"{r['p50_ms']:.2f}",
-                 f"{r['p99_ms']:.2f}", str(r["non2xx"]), str(r["socket_errors"]), sys.argv[5]]))
+                 f"{r['p99_ms']:.2f}", str(r["non2xx"]), str(r["socket_errors"]), sys.argv[5], str(r["failed_items"])]))
 PY
   tail -n 1 "$results"
 }

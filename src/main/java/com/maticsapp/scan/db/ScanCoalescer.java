@@ -24,7 +24,7 @@ import java.util.List;
  * (history row, counters) and all of them commit together.
  *
  * <p>This queue is the scans' wait queue, so it obeys the pool's limits: at most
- * {@code maxQueued} scans wait (more are refused at once) and none waits longer than
+ * {@code maxQueued} requests wait (more are refused at once) and no scan waits longer than
  * {@code maxWaitMillis} (it is refused then). Both come back as pool-exhaustion failures,
  * which the caller answers with 503 and Retry-After.
  *
@@ -33,7 +33,12 @@ import java.util.List;
 final class ScanCoalescer {
 
   /** One outcome per scan: a {@link ScanStore.Recorded}, a ServiceFailure, or a database failure (Throwable). */
-  private record Pending(ScanRequest request, Promise<Object> outcome, long enqueuedAt) {}
+  private record Pending(ScanRequest request, Promise<Object> outcome, long enqueuedAt, Waiter waiter) {}
+
+  /** One request (a scan or a whole batch) while any of its scans is still queued. */
+  private static final class Waiter {
+    int queued;
+  }
 
   private final Vertx vertx;
   private final ScanStore store;
@@ -43,6 +48,7 @@ final class ScanCoalescer {
   private final long maxWaitMillis;
   private final ArrayDeque<Pending> queue = new ArrayDeque<>();
   private int inFlight;
+  private int waitingRequests;
   private long sweeper = -1;
 
   ScanCoalescer(Vertx vertx, ScanStore store, int maxBatch, int maxInFlight, int maxQueued, long maxWaitMillis) {
@@ -54,18 +60,24 @@ final class ScanCoalescer {
     this.maxWaitMillis = maxWaitMillis;
   }
 
-  /** The outcome of each scan, in order; the future itself never fails. */
+  /**
+   * The outcome of each scan, in order; the future itself never fails. Like the pool's wait
+   * queue, the limit counts waiting requests (a batch is one request).
+   */
   Future<List<Object>> record(List<ScanRequest> scans) {
-    if (maxQueued >= 0 && queue.size() + scans.size() > maxQueued + (inFlight < maxInFlight ? maxBatch : 0)) {
+    if (maxQueued >= 0 && inFlight >= maxInFlight && waitingRequests >= maxQueued) {
       ConnectionPoolTooBusyException full =
-          new ConnectionPoolTooBusyException("scan wait queue reached its limit of " + maxQueued);
+          new ConnectionPoolTooBusyException("scan wait queue reached its limit of " + maxQueued + " requests");
       return Future.succeededFuture(scans.stream().<Object>map(scan -> full).toList());
     }
     long now = System.currentTimeMillis();
+    Waiter waiter = new Waiter();
+    waiter.queued = scans.size();
+    waitingRequests++;
     List<Future<Object>> outcomes = new ArrayList<>(scans.size());
     for (ScanRequest scan : scans) {
       Promise<Object> outcome = Promise.promise();
-      queue.add(new Pending(scan, outcome, now));
+      queue.add(new Pending(scan, outcome, now, waiter));
       outcomes.add(outcome.future());
     }
     drain();
@@ -79,7 +91,7 @@ final class ScanCoalescer {
     while (inFlight < maxInFlight && !queue.isEmpty()) {
       List<Pending> batch = new ArrayList<>(Math.min(queue.size(), maxBatch));
       while (batch.size() < maxBatch && !queue.isEmpty()) {
-        batch.add(queue.poll());
+        batch.add(dequeue());
       }
       inFlight++;
       write(batch).onComplete(done -> {
@@ -93,12 +105,20 @@ final class ScanCoalescer {
   private void expire() {
     long oldest = System.currentTimeMillis() - maxWaitMillis;
     while (!queue.isEmpty() && queue.peek().enqueuedAt() < oldest) {
-      queue.poll().outcome().complete(new VertxException("Timeout waiting for connection", true));
+      dequeue().outcome().complete(new VertxException("Timeout waiting for connection", true));
     }
     if (queue.isEmpty()) {
       vertx.cancelTimer(sweeper);
       sweeper = -1;
     }
+  }
+
+  private Pending dequeue() {
+    Pending next = queue.poll();
+    if (--next.waiter().queued == 0) {
+      waitingRequests--;
+    }
+    return next;
   }
 
   private Future<Void> write(List<Pending> batch) {

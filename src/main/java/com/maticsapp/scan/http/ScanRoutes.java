@@ -80,7 +80,21 @@ final class ScanRoutes {
     if (scans.isEmpty() || scans.size() > limits.batchMaxScans()) {
       throw ServiceFailure.invalid("scans", "must have between 1 and " + limits.batchMaxScans() + " items");
     }
-    data.forward(ctx, Addresses.SCANS_RECORD_BATCH, body, 200);
+    data.request(Addresses.SCANS_RECORD_BATCH, body).onComplete(outcome -> {
+      if (outcome.failed()) {
+        responses.failure(ctx, outcome.cause());
+        return;
+      }
+      JsonArray results = outcome.result().getJsonArray("results");
+      boolean allUnavailable = results.stream().allMatch(r -> ((JsonObject) r).getInteger("status") == 503);
+      if (allUnavailable) {
+        // Nothing was recorded and nothing can be right now: say so at the HTTP level, so a
+        // syncing phone backs off and retries the whole queue (its ids make that safe).
+        responses.problem(ctx, 503, "Service unavailable", "no scan of the batch could be recorded now; retry shortly", null);
+      } else {
+        responses.json(ctx, 200, outcome.result());
+      }
+    });
   }
 
   /** GET /api/scans?table_id&column_id|column_name&limit&before */

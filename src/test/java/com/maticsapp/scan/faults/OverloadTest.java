@@ -70,6 +70,12 @@ class OverloadTest {
       }
       long refused = sent.stream().filter(f -> f.isComplete() && f.result().statusCode() == 503).count();
       assertThat(refused).as("all but the scans on the wire are refused while the database stalls").isGreaterThanOrEqualTo(56);
+
+      HttpResponse<Buffer> batch = service.post("/api/scans/batch", new JsonObject().put("scans", new io.vertx.core.json.JsonArray()
+          .add(scan(tableId, "code", "SLOW").put("id", UUID.randomUUID().toString()))
+          .add(scan(tableId, "code", "SLOW").put("id", UUID.randomUUID().toString()))));
+      assertThat(batch.statusCode()).as("a batch none of whose scans can be recorded is a 503 as a whole").isEqualTo(503);
+      assertThat(batch.getHeader("Retry-After")).isNotBlank();
       blocker.rollback();
     }
     Future.join(sent).await();
@@ -86,7 +92,8 @@ class OverloadTest {
     assertThat(database.count("SELECT scan_count FROM table_rows WHERE id = '" + rowId + "'")).isEqualTo(acknowledged);
 
     JsonObject pool = service.get("/api/health/detailed").bodyAsJsonObject().getJsonObject("pool");
-    assertThat(pool.getLong("rejected") + pool.getLong("acquisition_timeouts")).isEqualTo(60 - acknowledged);
+    assertThat(pool.getLong("rejected") + pool.getLong("acquisition_timeouts"))
+        .as("every refused scan is counted, the batch's two included").isEqualTo(60 - acknowledged + 2);
 
     HttpResponse<Buffer> after = service.post("/api/scans", scan(tableId, "code", "SLOW"));
     assertThat(after.statusCode()).as("recovers as soon as the database does").isEqualTo(201);
