@@ -37,13 +37,29 @@ public record AppConfig(
    * How the data verticle instances are deployed, how much a scan may return, and how many
    * scan statements each instance keeps on the wire before coalescing further scans.
    */
-  public record DataConfig(int instances, int maxMatchedRows, int scanStatementsInFlight) {}
+  public record DataConfig(int instances, int maxMatchedRows, int scanStatementsInFlight, RetryConfig retry) {}
+
+  /**
+   * Retries of idempotent work (lookups, scans with a client id) after a transient database
+   * failure: at most {@code maxRetries}, with full-jitter exponential backoff from
+   * {@code initialBackoff} up to {@code maxBackoff}, and never past {@code budget} after the
+   * first attempt.
+   */
+  public record RetryConfig(int maxRetries, Duration initialBackoff, Duration maxBackoff, Duration budget) {}
 
   /** Health probing: the database check's own deadline and how recent a query may be to count. */
   public record HealthConfig(Duration databaseTimeout, Duration recentQueryWindow) {}
 
   /** Input limits enforced before anything reaches the database. */
   public record LimitsConfig(int batchMaxScans, int bulkMaxRows, int barcodeMaxLength, int pageMaxRows, int pageMaxScans) {}
+
+  private static RetryConfig retry(ConfigReader retry) {
+    return new RetryConfig(
+        retry.integer("maxRetries", 3, 0, 20),
+        retry.duration("initialBackoff", Duration.ofMillis(25), Duration.ofMillis(1), Duration.ofSeconds(10)),
+        retry.duration("maxBackoff", Duration.ofMillis(500), Duration.ofMillis(1), Duration.ofMinutes(1)),
+        retry.duration("budget", Duration.ofSeconds(3), Duration.ZERO, Duration.ofMinutes(5)));
+  }
 
   static AppConfig from(String environment, JsonObject merged) {
     ConfigReader root = new ConfigReader(merged, "");
@@ -67,7 +83,8 @@ public record AppConfig(
         new DataConfig(
             data.integer("instances", 1, 1, 64),
             data.integer("maxMatchedRows", 100, 1, 10_000),
-            data.integer("scanStatementsInFlight", 2, 1, 64)),
+            data.integer("scanStatementsInFlight", 2, 1, 64),
+            retry(data.section("retry"))),
         new HealthConfig(
             health.duration("databaseTimeout", Duration.ofSeconds(2), Duration.ofMillis(50), Duration.ofMinutes(1)),
             health.duration("recentQueryWindow", Duration.ofSeconds(5), Duration.ZERO, Duration.ofMinutes(10))),

@@ -34,6 +34,9 @@ public final class ConfigLoader {
     map.put("DB_SSL_MODE", "database.sslMode");
     map.put("DB_STATEMENT_TIMEOUT", "database.statementTimeout");
     map.put("DB_CONNECT_TIMEOUT", "database.connectTimeout");
+    map.put("DB_READ_IDLE_TIMEOUT", "database.readIdleTimeout");
+    map.put("DB_SSL_ROOT_CERT", "database.sslRootCert");
+    map.put("HTTP_REQUEST_TIMEOUT", "http.requestTimeout");
     map.put("DB_PIPELINING_LIMIT", "database.pipeliningLimit");
     map.put("DB_MIGRATE", "database.migrate");
     map.put("DB_POOL_MAX_SIZE", "database.pool.maxSize");

@@ -2,6 +2,8 @@ package com.maticsapp.scan.config;
 
 import io.vertx.core.net.ClientSSLOptions;
 import io.vertx.core.net.NetClientOptions;
+import io.vertx.core.net.PemTrustOptions;
+import io.vertx.core.net.TrustOptions;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.pgclient.SslMode;
 import io.vertx.sqlclient.PoolOptions;
@@ -12,6 +14,7 @@ import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.TrustManagerFactory;
 
 /**
  * Where the database is and how many connections this instance may hold.
@@ -31,11 +34,13 @@ public record DatabaseConfig(
     String pooler,
     String applicationName,
     Duration connectTimeout,
+    Duration readIdleTimeout,
     Duration statementTimeout,
     int pipeliningLimit,
     int preparedStatementCacheMaxSize,
     boolean tcpKeepAlive,
     boolean migrate,
+    String sslRootCert,
     PoolConfig pool) {
 
   public static final String DIRECT = "direct";
@@ -85,11 +90,13 @@ public record DatabaseConfig(
         db.oneOf("pooler", DIRECT, DIRECT, SESSION, TRANSACTION),
         db.string("applicationName", "matic-scan"),
         db.duration("connectTimeout", Duration.ofSeconds(5), Duration.ofMillis(100), Duration.ofMinutes(5)),
+        db.duration("readIdleTimeout", Duration.ofSeconds(30), Duration.ZERO, Duration.ofHours(1)),
         db.duration("statementTimeout", Duration.ofSeconds(5), Duration.ZERO, Duration.ofHours(1)),
         db.integer("pipeliningLimit", 256, 1, 4096),
         db.integer("preparedStatementCacheMaxSize", 256, 0, 10_000),
         db.bool("tcpKeepAlive", true),
         db.bool("migrate", true),
+        db.string("sslRootCert", null),
         new PoolConfig(
             pool.string("name", "matic-scan-db"),
             pool.integer("maxSize", 4, 1, 1_000),
@@ -154,9 +161,10 @@ public record DatabaseConfig(
     Map<String, String> properties = new HashMap<>();
     properties.put("application_name", applicationName);
     properties.put("TimeZone", "UTC");
-    if (!usesTransactionPooler() && !statementTimeout.isZero()) {
-      // Startup parameters do not pass through a transaction pooler: there, set
-      // statement_timeout on the database role instead (docs/operations.md).
+    if (DIRECT.equals(pooler) && !statementTimeout.isZero()) {
+      // Poolers refuse startup parameters they do not track (statement_timeout among them):
+      // behind a session pooler it is set per connection instead (Database), behind a
+      // transaction pooler on the database role (docs/operations.md).
       properties.put("statement_timeout", Long.toString(statementTimeout.toMillis()));
     }
     PgConnectOptions options = new PgConnectOptions()
@@ -177,19 +185,44 @@ public record DatabaseConfig(
     }
     if (sslMode == SslMode.REQUIRE || sslMode == SslMode.PREFER || sslMode == SslMode.ALLOW) {
       // libpq semantics: these modes encrypt but do not verify the server certificate
-      // (managed databases often present one this host cannot check). verify-ca and
-      // verify-full keep the JVM's trust store and check it.
+      // (managed databases often present one this host cannot check).
       options.setSslOptions(new ClientSSLOptions().setTrustAll(true).setHostnameVerificationAlgorithm(""));
+    } else if (sslMode == SslMode.VERIFY_CA || sslMode == SslMode.VERIFY_FULL) {
+      // Checked against database.sslRootCert (PEM) when given, else the JVM's trusted CAs;
+      // verify-full also checks the host name.
+      options.setSslOptions(new ClientSSLOptions()
+          .setTrustOptions(sslRootCert != null ? new PemTrustOptions().addCertPath(sslRootCert) : systemTrust())
+          .setHostnameVerificationAlgorithm(sslMode == SslMode.VERIFY_FULL ? "HTTPS" : ""));
     }
     return options;
   }
 
-  /** Transport options: bounded connect, keep-alive so a silently dead peer is noticed. */
+  private static TrustOptions systemTrust() {
+    try {
+      TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+      factory.init((java.security.KeyStore) null);
+      return TrustOptions.wrap(factory);
+    } catch (java.security.GeneralSecurityException e) {
+      throw new IllegalStateException("the JVM's default trust store cannot be loaded", e);
+    }
+  }
+
+  /**
+   * Transport options: a bounded connect; keep-alive; and a read-idle timeout that closes a
+   * connection the server has sent nothing on for {@code readIdleTimeout}. The last one is what
+   * bounds a silently dead connection (a network drop with no FIN): its in-flight statements
+   * fail and are retried on a new connection instead of hanging until the kernel gives up.
+   * Keep it above statementTimeout (a healthy statement always answers by then).
+   */
   public NetClientOptions transportOptions() {
-    return new NetClientOptions()
+    NetClientOptions options = new NetClientOptions()
         .setConnectTimeout((int) connectTimeout.toMillis())
         .setTcpKeepAlive(tcpKeepAlive)
         .setMetricsName(pool.name());
+    if (!readIdleTimeout.isZero()) {
+      options.setReadIdleTimeout((int) readIdleTimeout.toMillis()).setIdleTimeoutUnit(TimeUnit.MILLISECONDS);
+    }
+    return options;
   }
 
   public PoolOptions poolOptions(boolean shared) {
@@ -210,7 +243,9 @@ public record DatabaseConfig(
   public String jdbcUrl() {
     return "jdbc:postgresql://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port + "/" + database
         + "?sslmode=" + sslMode.value + "&ApplicationName=" + applicationName + "-migrate"
-        + (usesTransactionPooler() ? "&prepareThreshold=0" : "");
+        + "&connectTimeout=" + Math.max(1, connectTimeout.toSeconds()) + "&loginTimeout=" + Math.max(1, connectTimeout.toSeconds())
+        + (usesTransactionPooler() ? "&prepareThreshold=0" : "")
+        + (sslRootCert != null ? "&sslrootcert=" + sslRootCert : "");
   }
 
   /** What may be shown in logs and health output: everything but the password. */

@@ -45,6 +45,7 @@ public final class DataVerticle extends VerticleBase {
   private RowStore rows;
   private LookupStore lookups;
   private ScanCoalescer scans;
+  private Retries retries;
   private ScanHistoryStore history;
   private DatabaseProbe probe;
 
@@ -60,7 +61,8 @@ public final class DataVerticle extends VerticleBase {
     tables = new TableStore(client);
     rows = new RowStore(client);
     lookups = new LookupStore(client, config.data().maxMatchedRows());
-    scans = new ScanCoalescer(vertx, new ScanStore(client, config.data().maxMatchedRows()),
+    retries = new Retries(vertx, config.data().retry());
+    scans = new ScanCoalescer(vertx, new ScanStore(client, config.data().maxMatchedRows()), retries,
         config.limits().batchMaxScans(), config.data().scanStatementsInFlight(),
         config.database().pool().maxWaitQueueSize(), config.database().pool().connectionTimeout().toMillis());
     history = new ScanHistoryStore(client);
@@ -72,11 +74,18 @@ public final class DataVerticle extends VerticleBase {
     serve(Addresses.SCANS_LIST, this::listScans);
     serve(Addresses.WORKSPACES_CREATE, body -> tables.createWorkspace(CreateWorkspace.parse(body)));
     serve(Addresses.TABLES_CREATE, body -> tables.createTable(CreateTable.parse(body)));
-    serve(Addresses.TABLES_GET, body -> tables.getTable(requiredUuid(body, "table_id")));
+    serve(Addresses.TABLES_GET, body -> {
+      UUID tableId = requiredUuid(body, "table_id");
+      return retries.idempotent(() -> tables.getTable(tableId));
+    });
     serve(Addresses.ROWS_CREATE, this::createRow);
     serve(Addresses.ROWS_BULK_CREATE, this::createRows);
     serve(Addresses.ROWS_LIST, this::listRows);
-    serve(Addresses.ROWS_GET, body -> rows.get(requiredUuid(body, "table_id"), requiredUuid(body, "row_id")));
+    serve(Addresses.ROWS_GET, body -> {
+      UUID tableId = requiredUuid(body, "table_id");
+      UUID rowId = requiredUuid(body, "row_id");
+      return retries.idempotent(() -> rows.get(tableId, rowId));
+    });
     serve(Addresses.ROWS_UPDATE, this::updateRow);
     // Not through serve(): a DOWN answer is a successful reply but no evidence the database is up.
     consumers.add(vertx.eventBus().<JsonObject>consumer(Addresses.DATABASE_STATUS, message ->
@@ -146,7 +155,8 @@ public final class DataVerticle extends VerticleBase {
   }
 
   private Future<JsonObject> lookup(JsonObject body) {
-    return lookups.lookup(LookupRequest.parse(body, config.limits().barcodeMaxLength()));
+    LookupRequest request = LookupRequest.parse(body, config.limits().barcodeMaxLength());
+    return retries.idempotent(() -> lookups.lookup(request));
   }
 
   private Future<JsonObject> recordScan(JsonObject body) {
@@ -236,7 +246,7 @@ public final class DataVerticle extends VerticleBase {
     Long limit = fields.integer("limit", 1, config.limits().pageMaxScans());
     String before = fields.string("before", false, 200);
     fields.throwIfInvalid();
-    return history.page(tableId, columnId, columnName, limit == null ? 50 : limit.intValue(), before);
+    return retries.idempotent(() -> history.page(tableId, columnId, columnName, limit == null ? 50 : limit.intValue(), before));
   }
 
   private Future<JsonObject> createRow(JsonObject body) {
@@ -288,7 +298,7 @@ public final class DataVerticle extends VerticleBase {
     String after = fields.string("after", false, 200);
     Boolean includeArchived = fields.bool("include_archived");
     fields.throwIfInvalid();
-    return rows.page(tableId, Boolean.TRUE.equals(includeArchived), limit == null ? 100 : limit.intValue(), after);
+    return retries.idempotent(() -> rows.page(tableId, Boolean.TRUE.equals(includeArchived), limit == null ? 100 : limit.intValue(), after));
   }
 
   private Future<JsonObject> updateRow(JsonObject body) {

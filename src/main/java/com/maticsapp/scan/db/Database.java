@@ -3,6 +3,7 @@ package com.maticsapp.scan.db;
 import com.maticsapp.scan.config.DatabaseConfig;
 import io.vertx.core.Vertx;
 import io.vertx.pgclient.PgBuilder;
+import io.vertx.sqlclient.ClientBuilder;
 import io.vertx.sqlclient.SqlClient;
 
 /**
@@ -23,11 +24,18 @@ public final class Database {
    * same pool name share one pool, so the process never holds more than {@code maxSize}.
    */
   public static SqlClient client(Vertx vertx, DatabaseConfig config, boolean shared) {
-    return PgBuilder.client()
+    ClientBuilder<SqlClient> builder = PgBuilder.client()
         .with(config.poolOptions(shared))
         .with(config.transportOptions())
         .connectingTo(config.connectOptions())
-        .using(vertx)
-        .build();
+        .using(vertx);
+    if (DatabaseConfig.SESSION.equals(config.pooler()) && !config.statementTimeout().isZero()) {
+      // A session pooler keeps this server connection for this client connection, so a
+      // session setting made once holds for its whole life.
+      String set = "SET statement_timeout = " + config.statementTimeout().toMillis();
+      builder.withConnectHandler(connection -> connection.query(set).execute()
+          .onComplete(done -> connection.close()));
+    }
+    return builder.build();
   }
 }

@@ -32,8 +32,31 @@ import java.util.List;
  */
 final class ScanCoalescer {
 
-  /** One outcome per scan: a {@link ScanStore.Recorded}, a ServiceFailure, or a database failure (Throwable). */
-  private record Pending(ScanRequest request, Promise<Object> outcome, long enqueuedAt, Waiter waiter) {}
+  /** One scan waiting for, or being, written. Its outcome: a {@link ScanStore.Recorded}, a ServiceFailure, or a database failure (Throwable). */
+  private static final class Pending {
+    final ScanRequest request;
+    final Promise<Object> outcome;
+    final long enqueuedAt;
+    final Waiter waiter;
+    int attempts;
+    /** A statement carrying it failed in a way that may have committed (connection lost). */
+    boolean maybeCommitted;
+
+    Pending(ScanRequest request, Promise<Object> outcome, long enqueuedAt, Waiter waiter) {
+      this.request = request;
+      this.outcome = outcome;
+      this.enqueuedAt = enqueuedAt;
+      this.waiter = waiter;
+    }
+
+    ScanRequest request() {
+      return request;
+    }
+
+    Promise<Object> outcome() {
+      return outcome;
+    }
+  }
 
   /** One request (a scan or a whole batch) while any of its scans is still queued. */
   private static final class Waiter {
@@ -42,6 +65,7 @@ final class ScanCoalescer {
 
   private final Vertx vertx;
   private final ScanStore store;
+  private final Retries retries;
   private final int maxBatch;
   private final int maxInFlight;
   private final int maxQueued;
@@ -51,9 +75,11 @@ final class ScanCoalescer {
   private int waitingRequests;
   private long sweeper = -1;
 
-  ScanCoalescer(Vertx vertx, ScanStore store, int maxBatch, int maxInFlight, int maxQueued, long maxWaitMillis) {
+  ScanCoalescer(Vertx vertx, ScanStore store, Retries retries, int maxBatch, int maxInFlight, int maxQueued,
+                long maxWaitMillis) {
     this.vertx = vertx;
     this.store = store;
+    this.retries = retries;
     this.maxBatch = maxBatch;
     this.maxInFlight = maxInFlight;
     this.maxQueued = maxQueued;
@@ -104,7 +130,7 @@ final class ScanCoalescer {
   /** Refuses the scans that have waited longer than the pool's connection timeout. */
   private void expire() {
     long oldest = System.currentTimeMillis() - maxWaitMillis;
-    while (!queue.isEmpty() && queue.peek().enqueuedAt() < oldest) {
+    while (!queue.isEmpty() && queue.peek().enqueuedAt < oldest) {
       dequeue().outcome().complete(new VertxException("Timeout waiting for connection", true));
     }
     if (queue.isEmpty()) {
@@ -115,19 +141,29 @@ final class ScanCoalescer {
 
   private Pending dequeue() {
     Pending next = queue.poll();
-    if (--next.waiter().queued == 0) {
+    if (--next.waiter.queued == 0) {
       waitingRequests--;
     }
     return next;
   }
 
+  /** Back to the head of the queue, for a retry. */
+  private void requeue(Pending pending) {
+    if (pending.waiter.queued++ == 0) {
+      waitingRequests++;
+    }
+    queue.addFirst(pending);
+    drain();
+  }
+
   private Future<Void> write(List<Pending> batch) {
     List<ScanRequest> requests = batch.stream().map(Pending::request).toList();
+    batch.forEach(pending -> pending.attempts++);
     return store.record(requests).transform(result -> {
       if (result.succeeded()) {
         List<Object> outcomes = result.result();
         for (int i = 0; i < batch.size(); i++) {
-          batch.get(i).outcome().complete(outcomes.get(i));
+          batch.get(i).outcome().complete(settled(batch.get(i), outcomes.get(i)));
         }
         return Future.succeededFuture();
       }
@@ -138,14 +174,47 @@ final class ScanCoalescer {
         // that one fails. (Nothing was committed: the statement was one transaction.)
         return Future.all(batch.stream().map(this::writeAlone).toList()).mapEmpty();
       }
-      batch.forEach(pending -> pending.outcome().complete(failure));
+      batch.forEach(pending -> retryOrFail(pending, failure));
       return Future.succeededFuture();
     });
   }
 
+  /**
+   * A scan with a client id is idempotent, so after a transient failure it is tried again
+   * (with backoff, within the retry budget). One without an id is not: it may have been
+   * committed before the connection broke, and a retry could count it twice, so the client
+   * gets the failure and decides.
+   */
+  private void retryOrFail(Pending pending, Throwable failure) {
+    long delay = pending.request.id() != null && Retries.isTransient(failure)
+        ? retries.delayBeforeRetry(pending.attempts, pending.enqueuedAt)
+        : -1;
+    if (delay < 0) {
+      pending.outcome.complete(failure);
+      return;
+    }
+    pending.maybeCommitted = true;
+    vertx.setTimer(delay, id -> requeue(pending));
+  }
+
+  /**
+   * A retried scan that finds itself already stored was committed by its own earlier attempt
+   * (the reply was lost with the connection): for this request it is new, not a replay.
+   */
+  private static Object settled(Pending pending, Object outcome) {
+    if (pending.maybeCommitted && outcome instanceof ScanStore.Recorded recorded && !recorded.created()) {
+      return new ScanStore.Recorded(recorded.scan(), true);
+    }
+    return outcome;
+  }
+
   private Future<Void> writeAlone(Pending pending) {
     return store.record(List.of(pending.request())).transform(result -> {
-      pending.outcome().complete(result.succeeded() ? result.result().get(0) : result.cause());
+      if (result.succeeded()) {
+        pending.outcome().complete(settled(pending, result.result().get(0)));
+      } else {
+        retryOrFail(pending, result.cause());
+      }
       return Future.succeededFuture();
     });
   }

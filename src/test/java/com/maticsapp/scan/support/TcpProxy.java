@@ -9,9 +9,11 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * A TCP proxy between the service and PostgreSQL that a test can cut: {@link #cut()} closes
- * every open connection and refuses new ones (the database "goes away"); {@link #restore()}
- * lets traffic through again. The listening port stays the same throughout.
+ * A TCP proxy between the service and PostgreSQL that a test can break in two ways:
+ * {@link #cut()} closes every open connection and refuses new ones (the database goes away,
+ * with a FIN); {@link #pause()} silently stops moving bytes in both directions while every
+ * socket stays open (a network drop with no FIN: the kind of failure only timeouts notice).
+ * {@link #restore()} and {@link #resume()} undo them. The listening port stays the same.
  */
 public final class TcpProxy implements AutoCloseable {
 
@@ -20,6 +22,7 @@ public final class TcpProxy implements AutoCloseable {
   private final NetServer server;
   private final Set<NetSocket> sockets = ConcurrentHashMap.newKeySet();
   private volatile boolean open = true;
+  private volatile boolean paused;
 
   private TcpProxy(Vertx vertx, String targetHost, int targetPort) {
     this.vertx = vertx;
@@ -43,6 +46,7 @@ public final class TcpProxy implements AutoCloseable {
         sockets.add(outbound);
         inbound.handler(outbound::write);
         outbound.handler(inbound::write);
+
         inbound.closeHandler(v -> {
           sockets.remove(inbound);
           outbound.close();
@@ -51,7 +55,11 @@ public final class TcpProxy implements AutoCloseable {
           sockets.remove(outbound);
           inbound.close();
         });
-        inbound.resume();
+        if (paused) {
+          outbound.pause();
+        } else {
+          inbound.resume();
+        }
       });
     });
   }
@@ -75,6 +83,17 @@ public final class TcpProxy implements AutoCloseable {
 
   public void restore() {
     open = true;
+  }
+
+  /** Stops reading from every socket, both sides: bytes stay in the kernel buffers, nothing closes. */
+  public void pause() {
+    paused = true;
+    sockets.forEach(NetSocket::pause);
+  }
+
+  public void resume() {
+    paused = false;
+    sockets.forEach(NetSocket::resume);
   }
 
   @Override
