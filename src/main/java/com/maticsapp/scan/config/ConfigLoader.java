@@ -29,6 +29,7 @@ public final class ConfigLoader {
     map.put("PORT", "http.port");
     map.put("HTTP_HOST", "http.host");
     map.put("HTTP_INSTANCES", "http.instances");
+    map.put("DATA_INSTANCES", "data.instances");
     map.put("DATABASE_URL", "database.url");
     map.put("DB_POOLER_MODE", "database.pooler");
     map.put("DB_SSL_MODE", "database.sslMode");

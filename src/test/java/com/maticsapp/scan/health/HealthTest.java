@@ -70,6 +70,14 @@ class HealthTest {
     assertThat(pool.getInteger("wait_queue_limit")).isEqualTo(service.config().database().pool().maxWaitQueueSize());
     assertThat(detailed.bodyAsString()).doesNotContain("password");
 
+    HttpResponse<Buffer> metrics = service.get("/metrics");
+    assertThat(metrics.statusCode()).isEqualTo(200);
+    assertThat(metrics.getHeader("Content-Type")).startsWith("text/plain");
+    assertThat(metrics.bodyAsString())
+        .contains("vertx_pool_in_use{pool_name=\"matic-scan-db\",pool_type=\"sql\"}")
+        .contains("vertx_net_client_active_connections{client_name=\"matic-scan-db\"}")
+        .contains("vertx_http_server_requests_total");
+
     proxy.cut();
 
     HttpResponse<Buffer> down = service.get("/api/health/database");
