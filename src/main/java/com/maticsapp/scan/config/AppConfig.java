@@ -23,7 +23,11 @@ public record AppConfig(
     return "production".equals(environment);
   }
 
-  /** HTTP front door. {@code port} 0 picks a free port (shared by all instances). */
+  /**
+   * HTTP front door. {@code port} 0 picks a free port (shared by all instances).
+   * {@code requestTimeout} is the deadline of every request; {@code deadlines} may set a
+   * shorter or longer one per kind of route.
+   */
   public record HttpConfig(
       String host,
       int port,
@@ -31,7 +35,11 @@ public record AppConfig(
       int bodyLimit,
       int bulkBodyLimit,
       Duration requestTimeout,
-      Duration retryAfter) {}
+      Duration retryAfter,
+      Deadlines deadlines) {}
+
+  /** Per-route deadlines: lookups/search, single scans, scan batches, bulk row inserts. */
+  public record Deadlines(Duration lookup, Duration scan, Duration batch, Duration bulk) {}
 
   /**
    * How the data verticle instances are deployed, how much a scan may return, and how many
@@ -69,6 +77,8 @@ public record AppConfig(
     ConfigReader limits = root.section("limits");
     int cores = Runtime.getRuntime().availableProcessors();
     int httpInstances = http.integer("instances", 0, 0, 256);
+    Duration requestTimeout = http.duration("requestTimeout", Duration.ofSeconds(10), Duration.ofMillis(100), Duration.ofMinutes(10));
+    ConfigReader deadlines = http.section("deadlines");
     return new AppConfig(
         environment,
         new HttpConfig(
@@ -77,8 +87,13 @@ public record AppConfig(
             httpInstances == 0 ? cores : httpInstances,
             http.integer("bodyLimit", 262_144, 1_024, 64 << 20),
             http.integer("bulkBodyLimit", 8 << 20, 1_024, 256 << 20),
-            http.duration("requestTimeout", Duration.ofSeconds(10), Duration.ofMillis(100), Duration.ofMinutes(10)),
-            http.duration("retryAfter", Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofHours(1))),
+            requestTimeout,
+            http.duration("retryAfter", Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofHours(1)),
+            new Deadlines(
+                deadlines.duration("lookup", requestTimeout, Duration.ofMillis(100), Duration.ofMinutes(10)),
+                deadlines.duration("scan", requestTimeout, Duration.ofMillis(100), Duration.ofMinutes(10)),
+                deadlines.duration("batch", requestTimeout, Duration.ofMillis(100), Duration.ofMinutes(10)),
+                deadlines.duration("bulk", requestTimeout, Duration.ofMillis(100), Duration.ofMinutes(10)))),
         DatabaseConfig.from(root.section("database")),
         new DataConfig(
             data.integer("instances", 1, 1, 64),

@@ -38,6 +38,10 @@ public final class ConfigLoader {
     map.put("DB_READ_IDLE_TIMEOUT", "database.readIdleTimeout");
     map.put("DB_SSL_ROOT_CERT", "database.sslRootCert");
     map.put("HTTP_REQUEST_TIMEOUT", "http.requestTimeout");
+    map.put("HTTP_LOOKUP_DEADLINE", "http.deadlines.lookup");
+    map.put("HTTP_SCAN_DEADLINE", "http.deadlines.scan");
+    map.put("HTTP_BATCH_DEADLINE", "http.deadlines.batch");
+    map.put("HTTP_BULK_DEADLINE", "http.deadlines.bulk");
     map.put("DB_PIPELINING_LIMIT", "database.pipeliningLimit");
     map.put("DB_MIGRATE", "database.migrate");
     map.put("DB_POOL_MAX_SIZE", "database.pool.maxSize");

@@ -92,7 +92,30 @@ public final class DataVerticle extends VerticleBase {
         probe.status(message.body() != null && message.body().getBoolean("active", false)).onComplete(status ->
             message.reply(status.succeeded() ? status.result() : new JsonObject().put("up", false)
                 .put("error", String.valueOf(status.cause()))))));
+    checkStatementTimeout();
     return Future.all(consumers.stream().map(MessageConsumer::completion).toList());
+  }
+
+  /**
+   * Says so when the configured statement deadline is not in effect on the server, as behind
+   * a transaction pooler that drops startup parameters: then only a role or database setting
+   * stops a runaway statement (docs/operations.md).
+   */
+  private void checkStatementTimeout() {
+    if (config.database().statementTimeout().isZero()) {
+      return;
+    }
+    client.query("SHOW statement_timeout").execute().onSuccess(rows -> {
+      String effective = rows.iterator().next().getString(0);
+      if ("0".equals(effective)) {
+        log.warn("statement_timeout is 0 on the server although database.statementTimeout is {} ms (pooler mode {}): "
+                + "set it on the role, e.g. ALTER ROLE {} SET statement_timeout = '{}ms'",
+            config.database().statementTimeout().toMillis(), config.database().pooler(), config.database().user(),
+            config.database().statementTimeout().toMillis());
+      } else {
+        log.info("statement_timeout in effect: {}", effective);
+      }
+    });
   }
 
   @Override

@@ -1,10 +1,15 @@
 package com.maticsapp.scan.http;
 
+import com.maticsapp.scan.bus.Addresses;
+import com.maticsapp.scan.config.AppConfig;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
+
+import java.time.Duration;
+import java.util.Map;
 
 /**
  * The HTTP side of the event bus: sends a request to a data or health address with the
@@ -14,16 +19,28 @@ final class DataClient {
 
   private final Vertx vertx;
   private final Responses responses;
+  private final Map<String, DeliveryOptions> deliveryByAddress;
   private final DeliveryOptions delivery;
 
-  DataClient(Vertx vertx, Responses responses, long deadlineMillis) {
+  DataClient(Vertx vertx, Responses responses, AppConfig.HttpConfig http) {
     this.vertx = vertx;
     this.responses = responses;
-    this.delivery = new DeliveryOptions().setSendTimeout(deadlineMillis);
+    this.delivery = deadline(http.requestTimeout());
+    this.deliveryByAddress = Map.of(
+        Addresses.SCANS_LOOKUP, deadline(http.deadlines().lookup()),
+        Addresses.SCANS_RECORD, deadline(http.deadlines().scan()),
+        Addresses.SCANS_RECORD_BATCH, deadline(http.deadlines().batch()),
+        Addresses.ROWS_BULK_CREATE, deadline(http.deadlines().bulk()));
   }
 
+  private static DeliveryOptions deadline(Duration duration) {
+    return new DeliveryOptions().setSendTimeout(duration.toMillis());
+  }
+
+  /** Asks {@code address} with that route's deadline; past it the answer is a 504. */
   Future<JsonObject> request(String address, JsonObject body) {
-    return vertx.eventBus().<JsonObject>request(address, body, delivery).map(reply -> reply.body());
+    return vertx.eventBus().<JsonObject>request(address, body, deliveryByAddress.getOrDefault(address, delivery))
+        .map(reply -> reply.body());
   }
 
   /** Forwards and answers with {@code status} and the reply as the body. */

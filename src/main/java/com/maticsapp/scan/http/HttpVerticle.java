@@ -42,7 +42,7 @@ public final class HttpVerticle extends VerticleBase {
   public Future<?> start() {
     return vertx.fileSystem().readFile("openapi.yaml").compose(openApi -> {
       Responses responses = new Responses(config.http().retryAfter().toSeconds());
-      DataClient data = new DataClient(vertx, responses, config.http().requestTimeout().toMillis());
+      DataClient data = new DataClient(vertx, responses, config.http());
       ScanRoutes scans = new ScanRoutes(data, responses, config.limits());
       TableRoutes tables = new TableRoutes(data, config.limits());
       HealthRoutes health = new HealthRoutes(data, responses, registry, openApi);
