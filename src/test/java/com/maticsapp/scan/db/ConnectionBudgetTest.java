@@ -17,7 +17,10 @@ import java.util.UUID;
 import static com.maticsapp.scan.support.Fixtures.scan;
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Several data verticle instances share one pool: the process never holds more than maxSize. */
+/**
+ * Several data verticle instances share one pool: the process never holds more than maxSize
+ * connections, and health checks under load add none.
+ */
 class ConnectionBudgetTest {
 
   @Test
@@ -38,6 +41,11 @@ class ConnectionBudgetTest {
         }
         peak = Math.max(peak, database.count("SELECT count(*) FROM pg_stat_activity WHERE datname = '"
             + database.name() + "' AND application_name = 'matic-scan'"));
+        // A busy pool is not a sick database: health answers from the traffic's own evidence
+        // and does not queue a ping behind it.
+        HttpResponse<Buffer> health = service.get("/api/health/detailed");
+        assertThat(health.statusCode()).as(health.bodyAsString()).isEqualTo(200);
+        assertThat(health.bodyAsJsonObject().getJsonObject("database").getString("evidence")).isEqualTo("recent-query");
         Future.join(load).await();
         assertThat(load).allSatisfy(f -> assertThat(f.result().statusCode()).isIn(200, 201));
         peak = Math.max(peak, database.count("SELECT count(*) FROM pg_stat_activity WHERE datname = '"
