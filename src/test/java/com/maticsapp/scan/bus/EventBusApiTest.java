@@ -1,8 +1,7 @@
 package com.maticsapp.scan.bus;
 
 import com.maticsapp.scan.support.Fixtures;
-import com.maticsapp.scan.support.RunningService;
-import com.maticsapp.scan.support.TestDatabase;
+import com.maticsapp.scan.support.ServiceTest;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
@@ -12,10 +11,7 @@ import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 import java.util.List;
 import java.util.UUID;
@@ -30,8 +26,7 @@ import static org.assertj.core.api.Assertions.catchThrowable;
  * instance uses them: request/reply shapes, failures as ReplyException + problem document, and
  * the scans.recorded publication. Real PostgreSQL, whole service in-process.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class EventBusApiTest {
+class EventBusApiTest extends ServiceTest {
 
   /** A missing reply fails the test in seconds instead of after the 30 s bus default. */
   private static final DeliveryOptions FAST = new DeliveryOptions().setSendTimeout(5_000);
@@ -39,27 +34,6 @@ class EventBusApiTest {
   private static final long QUIET_MILLIS = 300;
   /** How long to wait for a publication that must happen. */
   private static final long ARRIVAL_MILLIS = 5_000;
-
-  private TestDatabase database;
-  private RunningService service;
-  private Fixtures fixtures;
-
-  @BeforeAll
-  void start() {
-    database = TestDatabase.create();
-    service = RunningService.start(database);
-    fixtures = new Fixtures(service);
-  }
-
-  @AfterAll
-  void stop() {
-    if (service != null) {
-      service.close();
-    }
-    if (database != null) {
-      database.close();
-    }
-  }
 
   // ---------------------------------------------------------------- scans.lookup
 

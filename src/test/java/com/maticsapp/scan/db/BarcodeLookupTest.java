@@ -1,14 +1,11 @@
 package com.maticsapp.scan.db;
 
 import com.maticsapp.scan.support.Fixtures;
-import com.maticsapp.scan.support.RunningService;
-import com.maticsapp.scan.support.TestDatabase;
+import com.maticsapp.scan.support.ServiceTest;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -24,36 +21,21 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Barcode normalisation (the SQL function is the one definition) and the indexed lookup: a
  * 100,000-row table is probed through barcode_values, never scanned.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class BarcodeLookupTest {
+class BarcodeLookupTest extends ServiceTest {
 
   private static final int ROWS = 100_000;
 
-  private TestDatabase database;
-  private RunningService service;
   private JsonObject table;
   private String tableId;
 
   @BeforeAll
-  void start() {
-    database = TestDatabase.create();
-    service = RunningService.start(database);
-    table = new Fixtures(service).table();
+  void prepare() {
+    table = fixtures.table();
     tableId = table.getString("id");
     // Rows written by plain SQL, as the desktop app would: the trigger indexes them.
     database.execute("INSERT INTO table_rows (table_id, data) SELECT '" + tableId + "', "
         + "jsonb_build_object('code', 'ITEM-' || lpad(g::text, 6, '0'), 'name', 'item ' || g) "
         + "FROM generate_series(1, " + ROWS + ") g", "ANALYZE table_rows", "ANALYZE barcode_values");
-  }
-
-  @AfterAll
-  void stop() {
-    if (service != null) {
-      service.close();
-    }
-    if (database != null) {
-      database.close();
-    }
   }
 
   @ParameterizedTest(name = "gtin {0} -> {1}")
@@ -87,7 +69,7 @@ class BarcodeLookupTest {
 
   @Test
   void everyPrintOfAGtinFindsTheSameRow() {
-    String rowId = new Fixtures(service).row(tableId, new JsonObject().put("gtin", "0036000291452")).getString("id");
+    String rowId = fixtures.row(tableId, new JsonObject().put("gtin", "0036000291452")).getString("id");
     for (String print : new String[] {"036000291452", "0036000291452", "00036000291452"}) {
       JsonObject found = service.get("/api/tables/" + tableId + "/rows/search?column_name=gtin&value=" + print).bodyAsJsonObject();
       assertThat(found.getJsonArray("rows").getJsonObject(0).getString("id")).as(print).isEqualTo(rowId);

@@ -1,16 +1,12 @@
 package com.maticsapp.scan.faults;
 
 import com.maticsapp.scan.support.Fixtures;
-import com.maticsapp.scan.support.RunningService;
-import com.maticsapp.scan.support.TestDatabase;
+import com.maticsapp.scan.support.ServiceTest;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 import java.sql.Connection;
 import java.util.ArrayList;
@@ -26,29 +22,12 @@ import static org.assertj.core.api.Assertions.assertThat;
  * that wait too long are refused at their deadline, all with 503 + Retry-After, and nothing
  * acknowledged is lost or counted twice.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class OverloadTest {
+class OverloadTest extends ServiceTest {
 
-  private TestDatabase database;
-  private RunningService service;
-  private Fixtures fixtures;
-
-  @BeforeAll
-  void start() {
-    database = TestDatabase.create();
-    service = RunningService.start(database.url(), Map.of(
-        "DB_POOL_MAX_SIZE", "1", "DB_POOL_MAX_WAIT_QUEUE", "4", "DB_POOL_CONNECTION_TIMEOUT", "300ms"));
-    fixtures = new Fixtures(service);
-  }
-
-  @AfterAll
-  void stop() {
-    if (service != null) {
-      service.close();
-    }
-    if (database != null) {
-      database.close();
-    }
+  @Override
+  protected Map<String, String> environment() {
+    return Map.of(
+        "DB_POOL_MAX_SIZE", "1", "DB_POOL_MAX_WAIT_QUEUE", "4", "DB_POOL_CONNECTION_TIMEOUT", "300ms");
   }
 
   @Test

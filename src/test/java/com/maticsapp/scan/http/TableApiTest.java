@@ -1,16 +1,11 @@
 package com.maticsapp.scan.http;
 
-import com.maticsapp.scan.support.Fixtures;
-import com.maticsapp.scan.support.RunningService;
-import com.maticsapp.scan.support.TestDatabase;
+import com.maticsapp.scan.support.ServiceTest;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -19,29 +14,7 @@ import java.util.UUID;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Workspaces, tables and rows over HTTP, against a real PostgreSQL. */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class TableApiTest {
-
-  private TestDatabase database;
-  private RunningService service;
-  private Fixtures fixtures;
-
-  @BeforeAll
-  void start() {
-    database = TestDatabase.create();
-    service = RunningService.start(database);
-    fixtures = new Fixtures(service);
-  }
-
-  @AfterAll
-  void stop() {
-    if (service != null) {
-      service.close();
-    }
-    if (database != null) {
-      database.close();
-    }
-  }
+class TableApiTest extends ServiceTest {
 
   @Test
   void workspaceSlugsAreUniqueAndValidated() {
