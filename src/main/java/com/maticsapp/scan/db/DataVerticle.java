@@ -188,17 +188,17 @@ public final class DataVerticle extends VerticleBase {
     if (request == null) {
       throw ServiceFailure.invalid(errors);
     }
-    return scans.record(List.of(request)).map(outcomes -> {
+    return scans.record(List.of(request)).compose(outcomes -> {
       Object outcome = outcomes.get(0);
-      if (outcome instanceof RuntimeException failure) {
-        throw failure;
-      }
       if (outcome instanceof Throwable failure) {
-        throw new IllegalStateException(failure);
+        // Fail with the failure itself, never a wrapper: a checked one (ConnectException,
+        // SocketException while the database restarts) must still be classified as
+        // "unavailable" (503), not as an unexpected error (500).
+        return Future.failedFuture(failure);
       }
       ScanStore.Recorded recorded = (ScanStore.Recorded) outcome;
       announce(recorded);
-      return new JsonObject().put("created", recorded.created()).put("scan", recorded.scan());
+      return Future.succeededFuture(new JsonObject().put("created", recorded.created()).put("scan", recorded.scan()));
     });
   }
 

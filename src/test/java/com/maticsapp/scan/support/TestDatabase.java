@@ -45,10 +45,12 @@ public final class TestDatabase implements AutoCloseable {
 
   private final Server where;
   private final String name;
+  private final boolean owned;
 
-  private TestDatabase(Server where, String name) {
+  private TestDatabase(Server where, String name, boolean owned) {
     this.where = where;
     this.name = name;
+    this.owned = owned;
   }
 
   /** Creates a new, empty database on the test server. */
@@ -56,7 +58,15 @@ public final class TestDatabase implements AutoCloseable {
     Server where = server();
     String name = "matic_test_" + UUID.randomUUID().toString().replace("-", "").substring(0, 16);
     where.execute("CREATE DATABASE " + name);
-    return new TestDatabase(where, name);
+    return new TestDatabase(where, name, true);
+  }
+
+  /**
+   * The same helpers on an existing database of another server (e.g. a {@link PrivatePostgres}),
+   * with trust auth: nothing is created, and {@link #close()} drops nothing.
+   */
+  public static TestDatabase on(String host, int port, String user, String database) {
+    return new TestDatabase(new Server(host, port, user, "", database), database, false);
   }
 
   public String name() {
@@ -125,6 +135,9 @@ public final class TestDatabase implements AutoCloseable {
 
   @Override
   public void close() {
+    if (!owned) {
+      return;
+    }
     where.execute("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
   }
 
