@@ -104,28 +104,53 @@ class ScanApiTest extends ServiceTest {
   }
 
   @Test
-  void concurrentScansShareStatementsButOneBadScanSinksOnlyItself() {
+  void scansArrivingWhileOthersAreWrittenShareOneStatement() throws Exception {
     String tableId = fixtures.table().getString("id");
     JsonObject row = fixtures.row(tableId, new JsonObject().put("code", "GROUP"));
-    List<Future<HttpResponse<Buffer>>> sent = new ArrayList<>();
-    for (int i = 0; i < 40; i++) {
-      JsonObject body = scan(tableId, "code", "GROUP").put("id", UUID.randomUUID().toString());
-      if (i == 17) {
-        // Valid JSON that PostgreSQL's jsonb refuses (22P05): it fails the statement it shares.
-        body.put("metadata", new JsonObject().put("note", "nul\u0000byte"));
-      }
-      sent.add(service.client().post("/api/scans").putHeader("Content-Type", "application/json").sendJsonObject(body));
-    }
-    Future.join(sent).await();
+    List<Future<HttpResponse<Buffer>>> sent = sendWhileTheRowIsLocked(tableId, row.getString("id"), -1);
+    assertThat(sent).allSatisfy(f -> assertThat(f.result().statusCode()).isEqualTo(201));
+    assertThat(database.count("SELECT scan_count FROM table_rows WHERE id = '" + row.getString("id") + "'")).isEqualTo(40);
+    // Scans written by one statement share its transaction timestamp. The first statements
+    // waited on the lock; everything that arrived meanwhile left together in the next one.
+    assertThat(database.count("SELECT count(DISTINCT created_at) FROM scan_history WHERE table_id = '" + tableId + "'"))
+        .isLessThanOrEqualTo(service.config().data().scanStatementsInFlight() + 1L);
+  }
+
+  @Test
+  void oneBadScanInASharedStatementSinksOnlyItself() throws Exception {
+    String tableId = fixtures.table().getString("id");
+    JsonObject row = fixtures.row(tableId, new JsonObject().put("code", "GROUP"));
+    List<Future<HttpResponse<Buffer>>> sent = sendWhileTheRowIsLocked(tableId, row.getString("id"), 17);
     for (int i = 0; i < 40; i++) {
       assertThat(sent.get(i).result().statusCode()).as("scan " + i).isEqualTo(i == 17 ? 422 : 201);
     }
     assertThat(database.count("SELECT scan_count FROM table_rows WHERE id = '" + row.getString("id") + "'")).isEqualTo(39);
     assertThat(database.count("SELECT count(*) FROM scan_history WHERE table_id = '" + tableId + "'")).isEqualTo(39);
-    // Scans written by one statement share its transaction timestamp: fewer timestamps than
-    // scans means concurrent scans were grouped into shared statements.
-    assertThat(database.count("SELECT count(DISTINCT created_at) FROM scan_history WHERE table_id = '" + tableId + "'"))
-        .isLessThan(39);
+  }
+
+  /**
+   * Sends 40 scans of one row while another transaction holds that row's lock, so the first
+   * scan statements wait and the rest queue behind them; then lets them through. Scan number
+   * {@code bad} carries metadata that is valid JSON but that jsonb refuses (22P05), which
+   * fails whatever statement it travels in.
+   */
+  private List<Future<HttpResponse<Buffer>>> sendWhileTheRowIsLocked(String tableId, String rowId, int bad) throws Exception {
+    List<Future<HttpResponse<Buffer>>> sent = new ArrayList<>();
+    try (java.sql.Connection holder = database.connect()) {
+      holder.setAutoCommit(false);
+      holder.createStatement().execute("SELECT 1 FROM table_rows WHERE id = '" + rowId + "' FOR UPDATE");
+      for (int i = 0; i < 40; i++) {
+        JsonObject body = scan(tableId, "code", "GROUP").put("id", UUID.randomUUID().toString());
+        if (i == bad) {
+          body.put("metadata", new JsonObject().put("note", "nul\u0000byte"));
+        }
+        sent.add(service.client().post("/api/scans").putHeader("Content-Type", "application/json").sendJsonObject(body));
+      }
+      Thread.sleep(500);
+      holder.commit();
+    }
+    Future.join(sent).await();
+    return sent;
   }
 
   @Test
