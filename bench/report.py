@@ -12,13 +12,14 @@ resources = (out / "resources.txt").read_text().strip().replace("\n", ", ")
 lines = [f"### {out.name}", "",
          f"Machine: {machine}. Rows: {rows}. Each point {duration} s of wrk over loopback, production profile.",
          f"Start-up to ready: {startup.strip()}. Peak RSS: {resources}.", "",
-         "| workload | pool | connections | requests/s | p50 ms | p99 ms | non-2xx | errors | batch items not recorded | service CPU (cores) | vs pgbench 1 conn pipelined |",
-         "|---|---|---|---|---|---|---|---|---|---|---|"]
+         "| workload | pool | connections | requests/s | successful/s | p50 ms | p99 ms | non-2xx | errors | batch items not recorded | service CPU (cores) | vs pgbench 1 conn pipelined |",
+         "|---|---|---|---|---|---|---|---|---|---|---|---|"]
 for workload, pool, conns, rps, p50, p99, non2xx, errors, cpu, failed in results:
     base = pgbench.get(workload)
     ratio = f"{int(rps) / base[1]:.2f}" if base else "—"
     failed = failed if workload == "batch" else "—"
-    lines.append(f"| {workload} | {pool} | {conns} | {rps} | {p50} | {p99} | {non2xx} | {errors} | {failed} | {cpu} | {ratio} |")
+    ok = max(0, round(int(rps) - (int(non2xx) + int(errors)) / float(duration)))
+    lines.append(f"| {workload} | {pool} | {conns} | {rps} | {ok} | {p50} | {p99} | {non2xx} | {errors} | {failed} | {cpu} | {ratio} |")
 lines += ["", "| pgbench, same SQL | 1 connection | 1 connection, pipelined | 8 connections |", "|---|---|---|---|"]
 for workload, (plain, piped, eight) in pgbench.items():
     lines.append(f"| {workload} | {plain}/s | {piped}/s | {eight}/s |")

@@ -10,6 +10,7 @@
 # eight connections), and writes a markdown report and a PNG chart to bench/results/.
 # Everything it starts it stops by PID; it targets 127.0.0.1 only.
 set -euo pipefail
+ulimit -n 65536 2>/dev/null || true   # 1024 wrk connections and as many server sockets
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
@@ -137,6 +138,14 @@ done
 # ---- overload: a deliberately tiny wait queue must shed load fast with 503s ----
 start_service 1 DB_POOL_MAX_WAIT_QUEUE=4 DB_POOL_CONNECTION_TIMEOUT=100ms
 run_wrk scan 1 256 overload-scan-queue4
+stop_service
+
+# ---- above capacity: far more clients than the queue admits; the successful rate must stay
+# near capacity (no collapse) and be back to normal as soon as the load drops ----
+start_service 1 DB_POOL_MAX_WAIT_QUEUE=64
+wrk -t2 -c 64 -d 5s -s "$here/wrk/scan.lua" "http://127.0.0.1:$port" >/dev/null
+run_wrk scan 1 1024 overload-scan-1024-clients-queue64
+run_wrk scan 1 64 after-overload-scan
 stop_service
 
 # ---- pgbench: the same statements straight on PostgreSQL ----
