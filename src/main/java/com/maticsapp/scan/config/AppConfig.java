@@ -23,7 +23,11 @@ public record AppConfig(
     return "production".equals(environment);
   }
 
-  /** HTTP front door. {@code port} 0 picks a free port (shared by all instances). */
+  /**
+   * HTTP front door. {@code port} 0 picks a free port (shared by all instances). On shutdown,
+   * readiness is DOWN for {@code shutdownGrace} while requests are still served, then new
+   * requests are refused and in-flight ones get up to {@code drainTimeout} to finish.
+   */
   public record HttpConfig(
       String host,
       int port,
@@ -31,7 +35,9 @@ public record AppConfig(
       int bodyLimit,
       int bulkBodyLimit,
       Duration requestTimeout,
-      Duration retryAfter) {}
+      Duration retryAfter,
+      Duration shutdownGrace,
+      Duration drainTimeout) {}
 
   /**
    * How the data verticle instances are deployed, how much a scan may return, and how many
@@ -78,7 +84,9 @@ public record AppConfig(
             http.integer("bodyLimit", 262_144, 1_024, 64 << 20),
             http.integer("bulkBodyLimit", 8 << 20, 1_024, 256 << 20),
             http.duration("requestTimeout", Duration.ofSeconds(10), Duration.ofMillis(100), Duration.ofMinutes(10)),
-            http.duration("retryAfter", Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofHours(1))),
+            http.duration("retryAfter", Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofHours(1)),
+            http.duration("shutdownGrace", Duration.ZERO, Duration.ZERO, Duration.ofMinutes(5)),
+            http.duration("drainTimeout", Duration.ofSeconds(10), Duration.ZERO, Duration.ofMinutes(5))),
         DatabaseConfig.from(root.section("database")),
         new DataConfig(
             data.integer("instances", 1, 1, 64),

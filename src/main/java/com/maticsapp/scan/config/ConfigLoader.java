@@ -38,6 +38,8 @@ public final class ConfigLoader {
     map.put("DB_READ_IDLE_TIMEOUT", "database.readIdleTimeout");
     map.put("DB_SSL_ROOT_CERT", "database.sslRootCert");
     map.put("HTTP_REQUEST_TIMEOUT", "http.requestTimeout");
+    map.put("SHUTDOWN_GRACE", "http.shutdownGrace");
+    map.put("DRAIN_TIMEOUT", "http.drainTimeout");
     map.put("DB_PIPELINING_LIMIT", "database.pipeliningLimit");
     map.put("DB_MIGRATE", "database.migrate");
     map.put("DB_POOL_MAX_SIZE", "database.pool.maxSize");
