@@ -38,6 +38,7 @@ HEALTHCHECK --interval=15s --timeout=5s --start-period=60s --retries=3 \
   CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/${PORT:-8080} && printf 'GET /api/health/live HTTP/1.0\\r\\nHost: 127.0.0.1\\r\\n\\r\\n' >&3 && head -n 1 <&3 | grep -q ' 200 '"]
 
 # exec: java becomes PID 1 and receives SIGTERM, which triggers the graceful shutdown hook
-# (readiness DOWN, then HTTP, event bus and pool closed; it waits up to 30 s, so give
-# `docker stop` a matching --time).
+# (readiness DOWN, SHUTDOWN_GRACE, drain up to DRAIN_TIMEOUT, then HTTP, health and data
+# verticles stopped and the pool closed; at most grace + drain + 5 s, 20 s with the production
+# defaults, so give `docker stop` a matching --time).
 ENTRYPOINT ["sh", "-c", "exec java $JAVA_OPTS -jar /app/matic-scan.jar"]

@@ -1,5 +1,6 @@
 package com.maticsapp.scan;
 
+import com.maticsapp.scan.bus.Lifecycle;
 import com.maticsapp.scan.config.AppConfig;
 import com.maticsapp.scan.db.DataVerticle;
 import com.maticsapp.scan.db.DatabaseActivity;
@@ -10,6 +11,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.micrometer.Label;
@@ -20,14 +22,17 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.time.Duration;
 import java.util.EnumSet;
 import java.util.Properties;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Start-up in order: migrations, then the data verticle (which owns the pool), the health
- * verticle, and the HTTP verticles. The first failure stops the chain. Used by {@link Main},
- * by the development launcher and by the tests, so all three start the same service.
+ * verticle, and the HTTP verticles. The first failure stops the chain. {@link #stop()} is the
+ * graceful shutdown, in reverse order. Used by {@link Main}, by the development launcher and
+ * by the tests, so all three start and stop the same service.
  */
 public final class Application {
 
@@ -35,6 +40,11 @@ public final class Application {
 
   private final Vertx vertx;
   private final PrometheusMeterRegistry registry;
+  private volatile AppConfig config;
+  private volatile String dataDeployment;
+  private volatile String healthDeployment;
+  private volatile String httpDeployment;
+  private Future<Void> stopping;
 
   private Application(Vertx vertx, PrometheusMeterRegistry registry) {
     this.vertx = vertx;
@@ -67,6 +77,7 @@ public final class Application {
 
   /** Migrates and deploys; completes with the HTTP port actually bound. */
   public Future<Integer> start(AppConfig config) {
+    this.config = config;
     DatabaseActivity activity = new DatabaseActivity();
     String version = version();
     log.info("starting matic-scan {} ({} environment) against {}; pool max size {} per instance, pooler mode {}",
@@ -75,16 +86,93 @@ public final class Application {
     return Migrations.run(vertx, config.database())
         .compose(migrated -> vertx.deployVerticle(() -> new DataVerticle(config, activity, registry),
             new DeploymentOptions().setInstances(config.data().instances())))
-        .compose(data -> vertx.deployVerticle(new HealthVerticle(config, version)))
-        .compose(health -> vertx.deployVerticle(() -> new HttpVerticle(config, registry),
-            new DeploymentOptions().setInstances(config.http().instances())))
-        .map(http -> (Integer) vertx.sharedData().getLocalMap(HttpVerticle.STATE_MAP).get(HttpVerticle.PORT_KEY));
+        .compose(data -> {
+          dataDeployment = data;
+          return vertx.deployVerticle(new HealthVerticle(config, version));
+        })
+        .compose(health -> {
+          healthDeployment = health;
+          return vertx.deployVerticle(() -> new HttpVerticle(config, registry),
+              new DeploymentOptions().setInstances(config.http().instances()));
+        })
+        .map(http -> {
+          httpDeployment = http;
+          return (Integer) vertx.sharedData().getLocalMap(HttpVerticle.STATE_MAP).get(HttpVerticle.PORT_KEY);
+        });
   }
 
-  /** Readiness goes DOWN first, then everything is undeployed and the pool closed. */
-  public Future<Void> stop() {
-    vertx.sharedData().getLocalMap(HealthVerticle.STATE_MAP).put(HealthVerticle.SHUTTING_DOWN, true);
-    return vertx.close();
+  /**
+   * The graceful shutdown, in order; calling it again returns the same future.
+   *
+   * <ol>
+   *   <li>Readiness DOWN at once ({@code /api/health/ready} answers 503).</li>
+   *   <li>{@code http.shutdownGrace}: everything is still served while load balancers notice.</li>
+   *   <li>Drain, bounded by {@code http.drainTimeout}: the HTTP verticles are undeployed; each
+   *       refuses new requests with 503 + Retry-After (health routes keep answering), waits for
+   *       its in-flight requests and shuts its server down gracefully.</li>
+   *   <li>The health verticle is undeployed, then the data verticles, which let their queued and
+   *       in-flight statements finish before closing the database client and its connections.</li>
+   *   <li>Vert.x is closed.</li>
+   * </ol>
+   * Each step runs even when an earlier one failed; the future fails with the first failure.
+   * The whole sequence takes at most grace + drain + {@link Lifecycle#DATA_DRAIN_FLOOR} plus
+   * the time to close connections.
+   */
+  public synchronized Future<Void> stop() {
+    if (stopping == null) {
+      stopping = shutdown();
+    }
+    return stopping;
+  }
+
+  /** How long {@link #stop()} may take at most with this configuration, before closing connections. */
+  public static Duration stopBound(AppConfig config) {
+    return config.http().shutdownGrace().plus(config.http().drainTimeout()).plus(Lifecycle.DATA_DRAIN_FLOOR);
+  }
+
+  private Future<Void> shutdown() {
+    long began = System.nanoTime();
+    Lifecycle.markShuttingDown(vertx);
+    Duration grace = config == null ? Duration.ZERO : config.http().shutdownGrace();
+    Duration drain = config == null ? Duration.ZERO : config.http().drainTimeout();
+    Future<Void> graceOver;
+    if (grace.isZero()) {
+      graceOver = Future.succeededFuture();
+    } else {
+      log.info("shutdown: readiness DOWN; still serving for {} ms (http.shutdownGrace)", grace.toMillis());
+      graceOver = vertx.timer(grace.toMillis(), TimeUnit.MILLISECONDS).mapEmpty();
+    }
+    Future<Void> undeployed = graceOver
+        .compose(over -> {
+          log.info("shutdown: draining HTTP, new requests get 503, in-flight ones have up to {} ms (http.drainTimeout)",
+              drain.toMillis());
+          Lifecycle.drainUntil(vertx, System.currentTimeMillis() + drain.toMillis());
+          return undeploy(httpDeployment);
+        })
+        .eventually(() -> undeploy(healthDeployment))
+        .eventually(() -> undeploy(dataDeployment)
+            .onSuccess(stopped -> log.info("shutdown: HTTP closed, data verticles stopped, database client closed")));
+    // Without a context: the futures above belong to event loops that vertx.close() terminates,
+    // so nothing may be chained on them after it.
+    Promise<Void> stopped = Promise.promise();
+    undeployed.onComplete(outcome -> vertx.close().onComplete(closed -> {
+      Throwable failure = outcome.failed() ? outcome.cause() : closed.cause();
+      log.info("shutdown {} in {} ms", failure == null ? "complete" : "finished with a failure: " + failure,
+          TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began));
+      if (failure == null) {
+        stopped.complete();
+      } else {
+        stopped.fail(failure);
+      }
+    }));
+    return stopped.future();
+  }
+
+  private Future<Void> undeploy(String deployment) {
+    if (deployment == null || !vertx.deploymentIDs().contains(deployment)) {
+      return Future.succeededFuture();
+    }
+    return vertx.undeploy(deployment);
   }
 
   static String version() {

@@ -18,27 +18,48 @@ public final class Main {
 
   private Main() {}
 
+  /** Time allowed beyond {@link Application#stopBound} for closing connections and Vert.x. */
+  static final long STOP_SLACK_MILLIS = 4_000;
+
   public static void main(String[] args) {
     long started = System.nanoTime();
     Application app = Application.create();
-    Future<Integer> running = ConfigLoader.load(app.vertx(), System.getenv())
+    Future<AppConfig> loaded = ConfigLoader.load(app.vertx(), System.getenv());
+    Future<Integer> running = loaded
         .compose(config -> app.start(config).onSuccess(port -> ready(config, port, started)));
     try {
       running.await(5, TimeUnit.MINUTES);
     } catch (Exception e) {
-      Throwable cause = e.getCause() != null && !(e instanceof java.util.concurrent.TimeoutException) ? e : e;
-      log.error("matic-scan failed to start: {}", rootMessage(cause));
+      log.error("matic-scan failed to start: {}", rootMessage(e));
       app.vertx().close();
       System.exit(1);
     }
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      log.info("shutdown requested: readiness DOWN, closing HTTP, event bus and database pool");
-      try {
-        app.stop().await(30, TimeUnit.SECONDS);
-      } catch (Exception e) {
-        log.warn("shutdown did not complete cleanly: {}", rootMessage(e));
-      }
-    }, "matic-scan-shutdown"));
+    AppConfig config = loaded.result();
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(app, config), "matic-scan-shutdown"));
+  }
+
+  /**
+   * The SIGTERM path: {@link Application#stop()} (readiness DOWN, grace, drain, undeploy in
+   * reverse order, pool closed, Vert.x closed), bounded so the hook always ends. The JVM would
+   * exit with 143 after a SIGTERM; halting here makes the status say how the shutdown went:
+   * 0 when it completed, 1 when it failed or ran out of time.
+   */
+  private static void stop(Application app, AppConfig config) {
+    long began = System.nanoTime();
+    Future<Void> stopping = app.stop(); // readiness DOWN before anything else
+    long bound = Application.stopBound(config).toMillis() + STOP_SLACK_MILLIS;
+    log.info("shutdown requested: readiness DOWN now, grace {} ms, drain up to {} ms, then HTTP, health and data "
+        + "verticles stop in that order (bounded at {} ms)", config.http().shutdownGrace().toMillis(),
+        config.http().drainTimeout().toMillis(), bound);
+    int status = 0;
+    try {
+      stopping.await(bound, TimeUnit.MILLISECONDS);
+    } catch (Exception e) {
+      log.warn("shutdown did not complete cleanly: {}", rootMessage(e));
+      status = 1;
+    }
+    log.info("matic-scan stopped in {} ms, exit status {}", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began), status);
+    Runtime.getRuntime().halt(status);
   }
 
   private static void ready(AppConfig config, int port, long startedNanos) {

@@ -26,7 +26,9 @@ public record AppConfig(
   /**
    * HTTP front door. {@code port} 0 picks a free port (shared by all instances).
    * {@code requestTimeout} is the deadline of every request; {@code deadlines} may set a
-   * shorter or longer one per kind of route.
+   * shorter or longer one per kind of route. On shutdown, readiness is DOWN for
+   * {@code shutdownGrace} while requests are still served, then new requests are refused and
+   * in-flight ones get up to {@code drainTimeout} to finish.
    */
   public record HttpConfig(
       String host,
@@ -36,7 +38,9 @@ public record AppConfig(
       int bulkBodyLimit,
       Duration requestTimeout,
       Duration retryAfter,
-      Deadlines deadlines) {}
+      Deadlines deadlines,
+      Duration shutdownGrace,
+      Duration drainTimeout) {}
 
   /** Per-route deadlines: lookups/search, single scans, scan batches, bulk row inserts. */
   public record Deadlines(Duration lookup, Duration scan, Duration batch, Duration bulk) {}
@@ -93,7 +97,9 @@ public record AppConfig(
                 deadlines.duration("lookup", requestTimeout, Duration.ofMillis(100), Duration.ofMinutes(10)),
                 deadlines.duration("scan", requestTimeout, Duration.ofMillis(100), Duration.ofMinutes(10)),
                 deadlines.duration("batch", requestTimeout, Duration.ofMillis(100), Duration.ofMinutes(10)),
-                deadlines.duration("bulk", requestTimeout, Duration.ofMillis(100), Duration.ofMinutes(10)))),
+                deadlines.duration("bulk", requestTimeout, Duration.ofMillis(100), Duration.ofMinutes(10))),
+            http.duration("shutdownGrace", Duration.ZERO, Duration.ZERO, Duration.ofMinutes(5)),
+            http.duration("drainTimeout", Duration.ofSeconds(10), Duration.ZERO, Duration.ofMinutes(5))),
         DatabaseConfig.from(root.section("database")),
         new DataConfig(
             data.integer("instances", 1, 1, 64),

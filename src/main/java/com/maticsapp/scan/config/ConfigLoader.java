@@ -42,6 +42,8 @@ public final class ConfigLoader {
     map.put("HTTP_SCAN_DEADLINE", "http.deadlines.scan");
     map.put("HTTP_BATCH_DEADLINE", "http.deadlines.batch");
     map.put("HTTP_BULK_DEADLINE", "http.deadlines.bulk");
+    map.put("SHUTDOWN_GRACE", "http.shutdownGrace");
+    map.put("DRAIN_TIMEOUT", "http.drainTimeout");
     map.put("DB_PIPELINING_LIMIT", "database.pipeliningLimit");
     map.put("DB_MIGRATE", "database.migrate");
     map.put("DB_POOL_MAX_SIZE", "database.pool.maxSize");

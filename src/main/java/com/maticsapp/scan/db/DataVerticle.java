@@ -8,11 +8,13 @@ import com.maticsapp.scan.api.LookupRequest;
 import com.maticsapp.scan.api.RowChange;
 import com.maticsapp.scan.api.ScanRequest;
 import com.maticsapp.scan.bus.Addresses;
+import com.maticsapp.scan.bus.Lifecycle;
 import com.maticsapp.scan.bus.ServiceFailure;
 import com.maticsapp.scan.bus.ServiceFailure.FieldError;
 import com.maticsapp.scan.config.AppConfig;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
@@ -30,6 +32,12 @@ import java.util.function.Function;
 /**
  * Owns the database client and all SQL. Serves the data addresses of {@link Addresses};
  * nothing else in the process talks to PostgreSQL.
+ *
+ * <p>Stopping lets the work already accepted finish before the client is closed: the
+ * consumers are unregistered (nothing new arrives), then it waits until every operation has
+ * answered and the {@link ScanCoalescer} is idle, up to the drain deadline
+ * ({@link Lifecycle#drainDeadline}, at least {@link Lifecycle#DATA_DRAIN_FLOOR}), and only then
+ * closes the client, which closes the pool's connections (freeing a pooler's slots).
  */
 public final class DataVerticle extends VerticleBase {
 
@@ -39,6 +47,9 @@ public final class DataVerticle extends VerticleBase {
   private final DatabaseActivity activity;
   private final MeterRegistry registry;
   private final List<MessageConsumer<JsonObject>> consumers = new ArrayList<>();
+  /** Operations received and not yet answered; only touched on this verticle's event loop. */
+  private int operations;
+  private Promise<Void> operationsDone;
 
   private SqlClient client;
   private TableStore tables;
@@ -120,8 +131,37 @@ public final class DataVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
-    return Future.all(consumers.stream().map(MessageConsumer::unregister).toList())
-        .eventually(() -> client.close());
+    long deadline = Math.max(Lifecycle.drainDeadline(vertx, config.http().drainTimeout()),
+        System.currentTimeMillis() + Lifecycle.DATA_DRAIN_FLOOR.toMillis());
+    return Future.join(consumers.stream().map(MessageConsumer::unregister).toList())
+        .transform(unregistered -> quiesce(deadline))
+        .transform(quiet -> client.close());
+  }
+
+  /** Completes when every accepted operation has answered and no scan is pending, or at the deadline. */
+  private Future<Void> quiesce(long deadline) {
+    if (operations == 0 && scans.busy() == 0) {
+      return Future.succeededFuture();
+    }
+    log.info("data verticle stopping: waiting for {} operations ({} scans queued, on the wire or awaiting retry), up to {} ms",
+        operations, scans.busy(), Math.max(0, deadline - System.currentTimeMillis()));
+    if (operations > 0) {
+      operationsDone = Promise.promise();
+    }
+    Future<Void> quiet = Future.all(operationsDone == null ? Future.succeededFuture() : operationsDone.future(),
+        scans.whenIdle()).mapEmpty();
+    Promise<Void> bounded = Promise.promise();
+    long timer = vertx.setTimer(Math.max(1, deadline - System.currentTimeMillis()), id -> {
+      if (bounded.tryComplete()) {
+        log.warn("data verticle stopping: deadline reached with {} operations unanswered ({} scans pending); closing the client",
+            operations, scans.busy());
+      }
+    });
+    quiet.onComplete(done -> {
+      vertx.cancelTimer(timer);
+      bounded.tryComplete();
+    });
+    return bounded.future();
   }
 
   /**
@@ -140,6 +180,7 @@ public final class DataVerticle extends VerticleBase {
       } catch (RuntimeException e) {
         result = Future.failedFuture(e);
       }
+      operations++;
       result.onComplete(outcome -> {
         if (outcome.succeeded()) {
           activity.succeeded();
@@ -147,6 +188,9 @@ public final class DataVerticle extends VerticleBase {
         } else {
           ServiceFailure failure = observe(address, outcome.cause());
           failure.failReply(message);
+        }
+        if (--operations == 0 && operationsDone != null) {
+          operationsDone.tryComplete();
         }
       });
     }));

@@ -28,6 +28,10 @@ import java.util.List;
  * {@code maxWaitMillis} (it is refused then). Both come back as pool-exhaustion failures,
  * which the caller answers with 503 and Retry-After.
  *
+ * <p>On shutdown, {@link #whenIdle()} tells the data verticle when every scan it accepted has
+ * an outcome (nothing queued, no statement on the wire, no retry pending), so the database
+ * client is closed only after that.
+ *
  * <p>Runs on the data verticle's event loop only; no locking needed.
  */
 final class ScanCoalescer {
@@ -73,7 +77,10 @@ final class ScanCoalescer {
   private final ArrayDeque<Pending> queue = new ArrayDeque<>();
   private int inFlight;
   private int waitingRequests;
+  /** Scans waiting on a backoff timer before they are queued again. */
+  private int retriesPending;
   private long sweeper = -1;
+  private Promise<Void> idle;
 
   ScanCoalescer(Vertx vertx, ScanStore store, Retries retries, int maxBatch, int maxInFlight, int maxQueued,
                 long maxWaitMillis) {
@@ -123,7 +130,35 @@ final class ScanCoalescer {
       write(batch).onComplete(done -> {
         inFlight--;
         drain();
+        checkIdle();
       });
+    }
+  }
+
+  /** Scans queued, being written, or waiting to be retried (for the shutdown log). */
+  int busy() {
+    return queue.size() + inFlight + retriesPending;
+  }
+
+  /**
+   * Completes once nothing is queued, no statement is on the wire and no retry is pending:
+   * every scan accepted so far has its outcome.
+   */
+  Future<Void> whenIdle() {
+    if (busy() == 0) {
+      return Future.succeededFuture();
+    }
+    if (idle == null) {
+      idle = Promise.promise();
+    }
+    return idle.future();
+  }
+
+  private void checkIdle() {
+    if (idle != null && busy() == 0) {
+      Promise<Void> done = idle;
+      idle = null;
+      done.complete();
     }
   }
 
@@ -137,6 +172,7 @@ final class ScanCoalescer {
       vertx.cancelTimer(sweeper);
       sweeper = -1;
     }
+    checkIdle();
   }
 
   private Pending dequeue() {
@@ -194,7 +230,12 @@ final class ScanCoalescer {
       return;
     }
     pending.maybeCommitted = true;
-    vertx.setTimer(delay, id -> requeue(pending));
+    retriesPending++;
+    vertx.setTimer(delay, id -> {
+      retriesPending--;
+      requeue(pending);
+      checkIdle();
+    });
   }
 
   /**

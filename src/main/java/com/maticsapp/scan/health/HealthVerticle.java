@@ -1,6 +1,7 @@
 package com.maticsapp.scan.health;
 
 import com.maticsapp.scan.bus.Addresses;
+import com.maticsapp.scan.bus.Lifecycle;
 import com.maticsapp.scan.config.AppConfig;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -28,9 +29,9 @@ import java.lang.management.ManagementFactory;
  */
 public final class HealthVerticle extends VerticleBase {
 
-  /** Local-map flag the launcher sets when shutdown begins: readiness goes DOWN first. */
-  public static final String STATE_MAP = "matic-scan.state";
-  public static final String SHUTTING_DOWN = "shutting-down";
+  /** Local-map flag set when shutdown begins: readiness goes DOWN first (see {@link Lifecycle}). */
+  public static final String STATE_MAP = Lifecycle.STATE_MAP;
+  public static final String SHUTTING_DOWN = Lifecycle.SHUTTING_DOWN;
 
   private final AppConfig config;
   private final String version;
@@ -126,6 +127,6 @@ public final class HealthVerticle extends VerticleBase {
   }
 
   private boolean shuttingDown() {
-    return Boolean.TRUE.equals(vertx.sharedData().getLocalMap(STATE_MAP).get(SHUTTING_DOWN));
+    return Lifecycle.shuttingDown(vertx);
   }
 }

@@ -231,6 +231,27 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void shutdownGraceIsZeroOutsideProductionAndDrainTimeoutTenSeconds() {
+    assertThat(load(Map.of("ENVIRONMENT", "development")).http().shutdownGrace()).isZero();
+    assertThat(load(Map.of("ENVIRONMENT", "test")).http().shutdownGrace()).isZero();
+    AppConfig production = load(Map.of("ENVIRONMENT", "production"));
+    assertThat(production.http().shutdownGrace()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(production.http().drainTimeout()).isEqualTo(Duration.ofSeconds(10));
+  }
+
+  @Test
+  void shutdownOverridesSetGraceAndDrainAndNameTheVariableWhenInvalid() {
+    AppConfig config = load(Map.of("ENVIRONMENT", "production", "SHUTDOWN_GRACE", "1500ms", "DRAIN_TIMEOUT", "0"));
+
+    assertThat(config.http().shutdownGrace()).isEqualTo(Duration.ofMillis(1500));
+    assertThat(config.http().drainTimeout()).isZero();
+
+    ConfigException failure = configFailure(Map.of("ENVIRONMENT", "production", "DRAIN_TIMEOUT", "1h"));
+    assertThat(failure.key()).isEqualTo("http.drainTimeout");
+    assertThat(failure.getMessage()).contains("DRAIN_TIMEOUT");
+  }
+
+  @Test
   void portOverrideSetsTheHttpPort() {
     AppConfig config = load(Map.of("ENVIRONMENT", "production", "PORT", "9091"));
 
