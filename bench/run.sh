@@ -67,7 +67,7 @@ start_service() {
     java ${BENCH_JAVA_OPTS:--Xms128m -Xmx128m -XX:+UseSerialGC} -jar "$root/target/matic-scan.jar" >"$out/service-pool$pool.log" 2>&1 &
   service_pid=$!
   for _ in $(seq 1 600); do
-    if curl -fs "http://127.0.0.1:$port/api/health/ready" >/dev/null 2>&1; then
+    if curl -fs -m 2 "http://127.0.0.1:$port/api/health/ready" >/dev/null 2>&1; then
       startup_ms=$(( ($(date +%s%N) - started) / 1000000 ))
       return 0
     fi
