@@ -24,7 +24,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Properties;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
@@ -43,7 +45,8 @@ public final class Application {
   private volatile AppConfig config;
   private volatile String dataDeployment;
   private volatile String healthDeployment;
-  private volatile String httpDeployment;
+  /** The first HTTP verticle, then the others (see {@link #deployHttp}). */
+  private final List<String> httpDeployments = new CopyOnWriteArrayList<>();
   private Future<Void> stopping;
 
   private Application(Vertx vertx, PrometheusMeterRegistry registry) {
@@ -92,13 +95,26 @@ public final class Application {
         })
         .compose(health -> {
           healthDeployment = health;
-          return vertx.deployVerticle(() -> new HttpVerticle(config, registry),
-              new DeploymentOptions().setInstances(config.http().instances()));
+          return deployHttp(config);
         })
-        .map(http -> {
-          httpDeployment = http;
-          return (Integer) vertx.sharedData().getLocalMap(HttpVerticle.STATE_MAP).get(HttpVerticle.PORT_KEY);
-        });
+        .map(http -> (Integer) vertx.sharedData().getLocalMap(HttpVerticle.STATE_MAP).get(HttpVerticle.PORT_KEY));
+  }
+
+  /**
+   * One HTTP verticle first, the rest once it listens. In Vert.x 5.0.10 a server instance that
+   * joins a shared port while the first one is still binding copies its metrics before they
+   * exist; connections it then accepts carry no connection metric and their first request
+   * fails inside the HTTP server metrics and is never answered. Joining after the bind avoids it.
+   */
+  private Future<Void> deployHttp(AppConfig config) {
+    int instances = config.http().instances();
+    return vertx.deployVerticle(() -> new HttpVerticle(config, registry), new DeploymentOptions().setInstances(1))
+        .compose(first -> {
+          httpDeployments.add(first);
+          return instances == 1 ? Future.succeededFuture() : vertx.deployVerticle(() -> new HttpVerticle(config, registry),
+              new DeploymentOptions().setInstances(instances - 1)).map(rest -> httpDeployments.add(rest));
+        })
+        .mapEmpty();
   }
 
   /**
@@ -147,7 +163,7 @@ public final class Application {
           log.info("shutdown: draining HTTP, new requests get 503, in-flight ones have up to {} ms (http.drainTimeout)",
               drain.toMillis());
           Lifecycle.drainUntil(vertx, System.currentTimeMillis() + drain.toMillis());
-          return undeploy(httpDeployment);
+          return Future.all(httpDeployments.stream().map(this::undeploy).toList()).<Void>mapEmpty();
         })
         .eventually(() -> undeploy(healthDeployment))
         .eventually(() -> undeploy(dataDeployment)

@@ -18,9 +18,18 @@ import java.io.File;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpTimeoutException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -155,6 +164,54 @@ class StartupTest {
       messages.append(each).append('\n');
     }
     return messages.toString();
+  }
+
+  @Test
+  void requestsArrivingWhileTheServerStartsAreAllAnswered() throws Exception {
+    int port;
+    try (ServerSocket socket = new ServerSocket(0)) {
+      port = socket.getLocalPort();
+    }
+    String javaBinary = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    ProcessBuilder builder = new ProcessBuilder(javaBinary, "-cp", System.getProperty("java.class.path"), Main.class.getName())
+        .redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.DISCARD);
+    builder.environment().keySet().removeIf(name -> name.equals("ENVIRONMENT") || ConfigLoader.ENV_OVERRIDES.containsKey(name));
+    builder.environment().putAll(Map.of("ENVIRONMENT", "test", "DATABASE_URL", database.url(), "PORT", Integer.toString(port),
+        "HTTP_INSTANCES", "2"));
+    HttpClient client = HttpClient.newBuilder()
+        .version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(1)).build();
+    HttpRequest ready = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/health/ready"))
+        .timeout(Duration.ofSeconds(3)).build();
+    Process process = builder.start();
+    try {
+      int answered = 0;
+      long deadline = System.currentTimeMillis() + START_DEADLINE_SECONDS * 1000;
+      boolean up = false;
+      while (!up && System.currentTimeMillis() < deadline) {
+        // Hammer the port from the first moment: a request the server accepts must get an
+        // answer (an early-request hang in the metrics layer once left them unanswered).
+        List<CompletableFuture<java.net.http.HttpResponse<Void>>> burst = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+          burst.add(client.sendAsync(ready, java.net.http.HttpResponse.BodyHandlers.discarding()));
+        }
+        for (var request : burst) {
+          try {
+            int status = request.get().statusCode();
+            answered++;
+            up |= status == 200;
+          } catch (ExecutionException e) {
+            assertThat(e.getCause()).as("only 'not listening yet' is acceptable, never a hang")
+                .isInstanceOf(IOException.class)
+                .isNotInstanceOf(HttpTimeoutException.class);
+          }
+        }
+      }
+      assertThat(up).isTrue();
+      assertThat(answered).isPositive();
+    } finally {
+      process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    }
   }
 
   private record ProcessResult(int exitCode, String output) {}
