@@ -3,6 +3,7 @@ package com.maticsapp.scan;
 import com.maticsapp.scan.config.AppConfig;
 import com.maticsapp.scan.config.ConfigLoader;
 import com.maticsapp.scan.support.Fixtures;
+import com.maticsapp.scan.support.MainProcess;
 import com.maticsapp.scan.support.RunningService;
 import com.maticsapp.scan.support.TestDatabase;
 import io.vertx.core.Future;
@@ -172,13 +173,8 @@ class StartupTest {
     try (ServerSocket socket = new ServerSocket(0)) {
       port = socket.getLocalPort();
     }
-    String javaBinary = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    ProcessBuilder builder = new ProcessBuilder(javaBinary, "-cp", System.getProperty("java.class.path"), Main.class.getName())
-        .redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.DISCARD);
-    builder.environment().keySet().removeIf(name -> name.equals("ENVIRONMENT") || ConfigLoader.ENV_OVERRIDES.containsKey(name));
-    builder.environment().putAll(Map.of("ENVIRONMENT", "test", "DATABASE_URL", database.url(), "PORT", Integer.toString(port),
-        "HTTP_INSTANCES", "2"));
+    ProcessBuilder builder = MainProcess.builder(Map.of("ENVIRONMENT", "test", "DATABASE_URL", database.url(),
+        "PORT", Integer.toString(port), "HTTP_INSTANCES", "2")).redirectOutput(ProcessBuilder.Redirect.DISCARD);
     HttpClient client = HttpClient.newBuilder()
         .version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(1)).build();
     HttpRequest ready = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/health/ready"))
@@ -218,16 +214,8 @@ class StartupTest {
 
   /** Runs Main on the test class path in a fresh JVM with exactly these configuration variables. */
   private static ProcessResult runMain(Map<String, String> env) throws IOException, InterruptedException {
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     Path output = Files.createTempFile("matic-scan-main-", ".log");
-    ProcessBuilder builder = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), Main.class.getName())
-        .directory(new File(System.getProperty("user.dir")))
-        .redirectErrorStream(true)
-        .redirectOutput(output.toFile());
-    Map<String, String> environment = builder.environment();
-    environment.keySet().removeIf(name -> name.equals("ENVIRONMENT") || ConfigLoader.ENV_OVERRIDES.containsKey(name));
-    environment.putAll(new HashMap<>(env));
-    Process process = builder.start();
+    Process process = MainProcess.builder(env).redirectOutput(output.toFile()).start();
     try {
       boolean exited = process.waitFor(PROCESS_DEADLINE_SECONDS, TimeUnit.SECONDS);
       String text = Files.readString(output);

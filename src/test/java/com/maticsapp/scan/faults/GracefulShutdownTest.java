@@ -3,6 +3,7 @@ package com.maticsapp.scan.faults;
 import com.maticsapp.scan.Main;
 import com.maticsapp.scan.config.ConfigLoader;
 import com.maticsapp.scan.support.Fixtures;
+import com.maticsapp.scan.support.MainProcess;
 import com.maticsapp.scan.support.RunningService;
 import com.maticsapp.scan.support.ScanLoad;
 import com.maticsapp.scan.support.ScanLoad.Failure;
@@ -267,20 +268,12 @@ class GracefulShutdownTest {
 
   /** Main on the test class path in a fresh JVM, configured through the environment only. */
   private Process startMain(int port) throws IOException {
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    ProcessBuilder builder = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), Main.class.getName())
-        .directory(new File(System.getProperty("user.dir")))
-        .redirectErrorStream(true)
-        .redirectOutput(output.toFile());
-    Map<String, String> environment = builder.environment();
-    environment.keySet().removeIf(name -> name.equals("ENVIRONMENT") || ConfigLoader.ENV_OVERRIDES.containsKey(name));
-    environment.putAll(Map.of(
+    return MainProcess.builder(Map.of(
         "ENVIRONMENT", "test",
         "DATABASE_URL", database.url(),
         "PORT", Integer.toString(port),
         "SHUTDOWN_GRACE", GRACE.toMillis() + "ms",
-        "DRAIN_TIMEOUT", DRAIN.toMillis() + "ms"));
-    return builder.start();
+        "DRAIN_TIMEOUT", DRAIN.toMillis() + "ms")).redirectOutput(output.toFile()).start();
   }
 
   private void awaitReady(WebClient probes) throws Exception {
