@@ -1,7 +1,11 @@
 package com.maticsapp.scan;
 
 import com.maticsapp.scan.bus.Lifecycle;
+import com.maticsapp.scan.cluster.ClusterStatus;
+import com.maticsapp.scan.cluster.ConnectionBudget;
+import com.maticsapp.scan.cluster.HazelcastMember;
 import com.maticsapp.scan.config.AppConfig;
+import com.maticsapp.scan.config.ClusterConfig;
 import com.maticsapp.scan.db.DataVerticle;
 import com.maticsapp.scan.db.DatabaseActivity;
 import com.maticsapp.scan.db.Migrations;
@@ -17,6 +21,7 @@ import io.vertx.core.VertxOptions;
 import io.vertx.micrometer.Label;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,6 +47,8 @@ public final class Application {
 
   private final Vertx vertx;
   private final PrometheusMeterRegistry registry;
+  /** The Hazelcast cluster manager when this Vert.x is clustered, else null. */
+  private final HazelcastClusterManager clusterManager;
   private volatile AppConfig config;
   private volatile String dataDeployment;
   private volatile String healthDeployment;
@@ -49,49 +56,104 @@ public final class Application {
   private final List<String> httpDeployments = new CopyOnWriteArrayList<>();
   private Future<Void> stopping;
 
-  private Application(Vertx vertx, PrometheusMeterRegistry registry) {
+  private Application(Vertx vertx, PrometheusMeterRegistry registry, HazelcastClusterManager clusterManager) {
     this.vertx = vertx;
     this.registry = registry;
+    this.clusterManager = clusterManager;
   }
 
-  /** A Vert.x instance with Micrometer metrics (pool, HTTP, event bus) on its own registry. */
+  /** A Vert.x instance with Micrometer metrics (pool, HTTP, event bus) on its own registry; not clustered. */
   public static Application create() {
     return create(new VertxOptions());
   }
 
   public static Application create(VertxOptions options) {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    MicrometerMetricsOptions metrics = new MicrometerMetricsOptions()
+    Vertx vertx = Vertx.builder()
+        .with(options.setMetricsOptions(metricsOptions()))
+        .withMetrics(new MicrometerMetricsFactory(registry))
+        .build();
+    return new Application(vertx, registry, null);
+  }
+
+  /**
+   * The Vert.x instance the configuration asks for: with {@code cluster.enabled}, clustered
+   * through Hazelcast (TCP/IP discovery from {@code cluster.members}, the event bus on
+   * {@code cluster.eventBusHost}:{@code eventBusPort}), completing once this member has joined
+   * (or, finding no other member, formed the cluster on its own); otherwise the same as
+   * {@link #create()}, and no Hazelcast is started. The future carries no context.
+   */
+  public static Future<Application> createFor(AppConfig config) {
+    ClusterConfig cluster = config.cluster();
+    if (!cluster.enabled()) {
+      return Future.succeededFuture(create());
+    }
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    HazelcastClusterManager manager = HazelcastMember.clusterManager(cluster);
+    log.info("joining cluster '{}' as {}:{} (event bus {}:{}), members {}", cluster.clusterName(), cluster.host(),
+        cluster.port() == 0 ? "<any free port>" : cluster.port(), cluster.eventBusHost(),
+        cluster.eventBusPort() == 0 ? "<any free port>" : cluster.eventBusPort(), cluster.members());
+    VertxOptions options = new VertxOptions()
+        .setEventBusOptions(HazelcastMember.eventBus(cluster))
+        .setMetricsOptions(metricsOptions());
+    Promise<Application> created = Promise.promise();
+    Vertx.builder()
+        .with(options)
+        .withMetrics(new MicrometerMetricsFactory(registry))
+        .withClusterManager(manager)
+        .buildClustered()
+        .onComplete(built -> {
+          if (built.succeeded()) {
+            log.info("joined cluster '{}' as node {}; members seen: {}", cluster.clusterName(), manager.getNodeId(),
+                manager.getNodes());
+            created.complete(new Application(built.result(), registry, manager));
+          } else {
+            created.fail(built.cause());
+          }
+        });
+    return created.future();
+  }
+
+  private static MicrometerMetricsOptions metricsOptions() {
+    return new MicrometerMetricsOptions()
         .setEnabled(true)
         .setJvmMetricsEnabled(true)
         .setRegistryName("matic-scan-" + UUID.randomUUID())
         .setLabels(EnumSet.of(Label.HTTP_METHOD, Label.HTTP_CODE, Label.POOL_TYPE, Label.POOL_NAME,
             Label.CLIENT_NAME, Label.EB_SIDE));
-    Vertx vertx = Vertx.builder()
-        .with(options.setMetricsOptions(metrics))
-        .withMetrics(new MicrometerMetricsFactory(registry))
-        .build();
-    return new Application(vertx, registry);
   }
 
   public Vertx vertx() {
     return vertx;
   }
 
+  /** The Hazelcast cluster manager when clustered, else null (tests use it to cut a member off). */
+  public HazelcastClusterManager clusterManager() {
+    return clusterManager;
+  }
+
   /** Migrates and deploys; completes with the HTTP port actually bound. */
   public Future<Integer> start(AppConfig config) {
+    if (config.cluster().enabled() && clusterManager == null) {
+      return Future.failedFuture(new IllegalStateException(
+          "cluster.enabled is true but this Vert.x is not clustered: build it with Application.createFor(config)"));
+    }
     this.config = config;
     DatabaseActivity activity = new DatabaseActivity();
     String version = version();
+    ClusterStatus cluster = clusterManager == null
+        ? ClusterStatus.disabled(config.cluster())
+        : ClusterStatus.of(config.cluster(), clusterManager);
     log.info("starting matic-scan {} ({} environment) against {}; pool max size {} per instance, pooler mode {}",
         version, config.environment(), config.database().describe(), config.database().pool().maxSize(),
         config.database().pooler());
+    log.info(ConnectionBudget.of(config).describe());
     return Migrations.run(vertx, config.database())
         .compose(migrated -> vertx.deployVerticle(() -> new DataVerticle(config, activity, registry),
             new DeploymentOptions().setInstances(config.data().instances())))
         .compose(data -> {
           dataDeployment = data;
-          return vertx.deployVerticle(new HealthVerticle(config, version));
+          return vertx.deployVerticle(new HealthVerticle(config, version, cluster));
         })
         .compose(health -> {
           healthDeployment = health;

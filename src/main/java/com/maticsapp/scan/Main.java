@@ -23,19 +23,26 @@ public final class Main {
 
   public static void main(String[] args) {
     long started = System.nanoTime();
-    Application app = Application.create();
-    Future<AppConfig> loaded = ConfigLoader.load(app.vertx(), System.getenv());
-    Future<Integer> running = loaded
-        .compose(config -> app.start(config).onSuccess(port -> ready(config, port, started)));
+    AppConfig config;
+    Application app = null;
     try {
-      running.await(5, TimeUnit.MINUTES);
+      // Each step on this thread, one after the other: the configuration decides whether
+      // Vert.x is built clustered, and whatever Vert.x creates from here inherits this thread's
+      // class loader (Flyway finds the JDBC driver through it).
+      config = ConfigLoader.load(System.getenv()).await(1, TimeUnit.MINUTES);
+      app = Application.createFor(config).await(5, TimeUnit.MINUTES);
+      int port = app.start(config).await(5, TimeUnit.MINUTES);
+      ready(config, port, started);
     } catch (Exception e) {
       log.error("matic-scan failed to start: {}", rootMessage(e));
-      app.vertx().close();
+      if (app != null) {
+        app.vertx().close();
+      }
       System.exit(1);
+      return;
     }
-    AppConfig config = loaded.result();
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(app, config), "matic-scan-shutdown"));
+    Application running = app;
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(running, config), "matic-scan-shutdown"));
   }
 
   /**

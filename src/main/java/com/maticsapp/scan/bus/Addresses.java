@@ -4,6 +4,11 @@ package com.maticsapp.scan.bus;
  * Every event-bus address of matic-scan, with the shape of what travels on it. Payloads are
  * JSON objects with snake_case keys, the same shapes as the HTTP API (docs/event-bus.md).
  *
+ * <p>When the event bus is clustered ({@code cluster.enabled}), the public addresses are
+ * cluster-wide: {@link #SCANS_RECORDED} reaches consumers on every member and the request/reply
+ * ones are answered by any member that serves them. The internal {@code data.*} addresses stay
+ * on each member.
+ *
  * <p>Failures come back as a {@code ReplyException} whose {@code failureCode()} is the HTTP
  * status that describes it (400, 404, 409, 422, 503, 504, 500) and whose message is a JSON
  * problem document: {@code {"title", "status", "detail", "errors": [{"field", "message"}]}}; see
@@ -51,6 +56,10 @@ public final class Addresses {
   public static final String HEALTH_STATUS = "health.status";
 
   // ---- Internal: the HTTP verticle's requests to the data verticle ----
+  // Registered with localConsumer: with a clustered event bus they stay on each member.
+
+  /** Every internal address starts with this. */
+  public static final String INTERNAL_PREFIX = "data.";
 
   public static final String WORKSPACES_CREATE = "data.workspaces.create";
   public static final String TABLES_CREATE = "data.tables.create";
@@ -68,4 +77,12 @@ public final class Addresses {
    * round_trip_ms?, error?, pool: {...}}}.
    */
   public static final String DATABASE_STATUS = "data.database.status";
+
+  /**
+   * True for the internal {@code data.*} addresses: not a public contract, served by local
+   * consumers only. The public ones answer from any member of a cluster.
+   */
+  public static boolean isInternal(String address) {
+    return address.startsWith(INTERNAL_PREFIX);
+  }
 }

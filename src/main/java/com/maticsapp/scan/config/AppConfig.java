@@ -15,7 +15,8 @@ public record AppConfig(
     DatabaseConfig database,
     DataConfig data,
     HealthConfig health,
-    LimitsConfig limits) {
+    LimitsConfig limits,
+    ClusterConfig cluster) {
 
   public static final String[] ENVIRONMENTS = {"development", "test", "production"};
 
@@ -114,6 +115,7 @@ public record AppConfig(
             limits.integer("bulkMaxRows", 5_000, 1, 100_000),
             limits.integer("barcodeMaxLength", 512, 8, 2_000),
             limits.integer("pageMaxRows", 1_000, 1, 10_000),
-            limits.integer("pageMaxScans", 500, 1, 10_000)));
+            limits.integer("pageMaxScans", 500, 1, 10_000)),
+        ClusterConfig.from(root.section("cluster")));
   }
 }

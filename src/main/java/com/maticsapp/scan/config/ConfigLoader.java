@@ -4,6 +4,7 @@ import io.vertx.config.ConfigRetriever;
 import io.vertx.config.ConfigRetrieverOptions;
 import io.vertx.config.ConfigStoreOptions;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 
@@ -51,6 +52,12 @@ public final class ConfigLoader {
     map.put("DB_POOL_MAX_LIFETIME", "database.pool.maxLifetime");
     map.put("DB_POOL_CONNECTION_TIMEOUT", "database.pool.connectionTimeout");
     map.put("DB_POOL_MAX_WAIT_QUEUE", "database.pool.maxWaitQueueSize");
+    map.put("CLUSTER_ENABLED", "cluster.enabled");
+    map.put("CLUSTER_MEMBERS", "cluster.members");
+    map.put("CLUSTER_HOST", "cluster.host");
+    map.put("CLUSTER_PORT", "cluster.port");
+    map.put("EVENT_BUS_HOST", "cluster.eventBusHost");
+    map.put("EVENT_BUS_PORT", "cluster.eventBusPort");
     return Map.copyOf(map);
   }
 
@@ -61,6 +68,19 @@ public final class ConfigLoader {
       return name;
     }
     throw new ConfigException("ENVIRONMENT", "must be one of " + String.join(", ", AppConfig.ENVIRONMENTS) + " (was '" + name + "')");
+  }
+
+  /**
+   * Loads with a short-lived Vert.x of its own, closed before the future completes: the
+   * service's Vert.x is built from the configuration (clustered or not), so it cannot be the
+   * one that reads it. The future carries no context, so anything may be chained on it after
+   * that Vert.x is gone.
+   */
+  public static Future<AppConfig> load(Map<String, String> env) {
+    Vertx reader = Vertx.vertx();
+    Promise<AppConfig> loaded = Promise.promise();
+    load(reader, env).onComplete(outcome -> reader.close().onComplete(closed -> loaded.handle(outcome)));
+    return loaded.future();
   }
 
   /** Loads and validates the configuration for the environment named in {@code env}. */

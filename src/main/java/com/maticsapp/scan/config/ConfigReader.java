@@ -1,8 +1,11 @@
 package com.maticsapp.scan.config;
 
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -81,6 +84,35 @@ final class ConfigReader {
       throw new ConfigException(key(name), "must be between " + min + " and " + max + " (was " + parsed + ")");
     }
     return (int) parsed;
+  }
+
+  /**
+   * A list of strings: a JSON array of strings (the files) or one comma-separated string (an
+   * environment variable). Blank entries of the comma-separated form are skipped, so a trailing
+   * comma does no harm. Absent means empty.
+   */
+  List<String> stringList(String name) {
+    Object value = section.getValue(name);
+    List<String> list = new ArrayList<>();
+    if (value == null) {
+      return list;
+    } else if (value instanceof String text) {
+      for (String entry : text.split(",")) {
+        if (!entry.isBlank()) {
+          list.add(entry.trim());
+        }
+      }
+      return list;
+    } else if (value instanceof JsonArray array) {
+      for (Object entry : array) {
+        if (!(entry instanceof String text)) {
+          throw new ConfigException(key(name), "must be a list of strings");
+        }
+        list.add(text);
+      }
+      return list;
+    }
+    throw new ConfigException(key(name), "must be a list of strings or a comma-separated string");
   }
 
   boolean bool(String name, boolean fallback) {

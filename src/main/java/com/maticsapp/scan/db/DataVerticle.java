@@ -14,8 +14,10 @@ import com.maticsapp.scan.bus.ServiceFailure.FieldError;
 import com.maticsapp.scan.config.AppConfig;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
@@ -99,7 +101,7 @@ public final class DataVerticle extends VerticleBase {
     });
     serve(Addresses.ROWS_UPDATE, this::updateRow);
     // Not through serve(): a DOWN answer is a successful reply but no evidence the database is up.
-    consumers.add(vertx.eventBus().<JsonObject>consumer(Addresses.DATABASE_STATUS, message ->
+    consumers.add(register(Addresses.DATABASE_STATUS, message ->
         probe.status(message.body() != null && message.body().getBoolean("active", false)).onComplete(status ->
             message.reply(status.succeeded() ? status.result() : new JsonObject().put("up", false)
                 .put("error", String.valueOf(status.cause()))))));
@@ -170,7 +172,7 @@ public final class DataVerticle extends VerticleBase {
    * address.
    */
   private void serve(String address, Function<JsonObject, Future<JsonObject>> operation) {
-    consumers.add(vertx.eventBus().<JsonObject>consumer(address, message -> {
+    consumers.add(register(address, message -> {
       Future<JsonObject> result;
       try {
         if (!(((Message<?>) message).body() instanceof JsonObject body)) {
@@ -194,6 +196,16 @@ public final class DataVerticle extends VerticleBase {
         }
       });
     }));
+  }
+
+  /**
+   * The public addresses ({@code scans.*}) are cluster-wide when the event bus is clustered:
+   * any member may answer them. The internal {@code data.*} ones carry this instance's own HTTP
+   * and health traffic to its own data verticle, so they are registered on this member only.
+   */
+  private MessageConsumer<JsonObject> register(String address, Handler<Message<JsonObject>> handler) {
+    EventBus bus = vertx.eventBus();
+    return Addresses.isInternal(address) ? bus.localConsumer(address, handler) : bus.consumer(address, handler);
   }
 
   /** Classifies a failure, keeps the evidence health relies on, logs what deserves it. */

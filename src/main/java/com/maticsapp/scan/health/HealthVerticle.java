@@ -2,6 +2,7 @@ package com.maticsapp.scan.health;
 
 import com.maticsapp.scan.bus.Addresses;
 import com.maticsapp.scan.bus.Lifecycle;
+import com.maticsapp.scan.cluster.ClusterStatus;
 import com.maticsapp.scan.config.AppConfig;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -22,7 +23,8 @@ import java.lang.management.ManagementFactory;
  *   <li>{@code live}: the process serves; no database involved.</li>
  *   <li>{@code ready}: migrations done, not shutting down, and the database reachable.</li>
  *   <li>{@code database}: an active round trip with a short deadline.</li>
- *   <li>{@code detailed}: everything, with version, uptime and pool statistics.</li>
+ *   <li>{@code detailed}: everything, with version, uptime, pool statistics and what this
+ *       instance sees of the cluster.</li>
  * </ul>
  * The database facts come from the data verticle over the event bus; this verticle never
  * touches the pool.
@@ -35,12 +37,14 @@ public final class HealthVerticle extends VerticleBase {
 
   private final AppConfig config;
   private final String version;
+  private final ClusterStatus cluster;
   private HealthChecks checks;
   private MessageConsumer<JsonObject> consumer;
 
-  public HealthVerticle(AppConfig config, String version) {
+  public HealthVerticle(AppConfig config, String version, ClusterStatus cluster) {
     this.config = config;
     this.version = version;
+    this.cluster = cluster;
   }
 
   @Override
@@ -88,7 +92,11 @@ public final class HealthVerticle extends VerticleBase {
 
   /** Asks the data verticle; an unanswered or failed request is itself a DOWN. */
   private void database(Promise<Status> promise, boolean active) {
-    DeliveryOptions options = new DeliveryOptions().setSendTimeout(config.health().databaseTimeout().toMillis() + 250);
+    // Local only: this instance's health is about this instance's data verticle and pool,
+    // never another cluster member's.
+    DeliveryOptions options = new DeliveryOptions()
+        .setSendTimeout(config.health().databaseTimeout().toMillis() + 250)
+        .setLocalOnly(true);
     vertx.eventBus().<JsonObject>request(Addresses.DATABASE_STATUS, new JsonObject().put("active", active), options)
         .onSuccess(reply -> {
           JsonObject data = reply.body();
@@ -119,7 +127,10 @@ public final class HealthVerticle extends VerticleBase {
         .put("accepting_traffic", !shuttingDown())
         .put("database", data
             .put("connected", CheckResult.isUp(database)))
-        .put("pool", pool);
+        .put("pool", pool)
+        // Reported, never part of the status: an instance cut off from the cluster still
+        // serves its own clients from its own pool.
+        .put("cluster", cluster.toJson());
   }
 
   private static JsonObject down(String probe, String reason) {

@@ -14,6 +14,11 @@ import java.util.Map;
 /**
  * The HTTP side of the event bus: sends a request to a data or health address with the
  * route's deadline and answers the client with the reply or the mapped failure.
+ *
+ * <p>Every request is local only. When the event bus is clustered, the public addresses
+ * ({@code scans.*}, {@code health.status}) have consumers on every member, and a plain request
+ * would be round-robined to any of them: an HTTP request would then wait on another instance's
+ * pool and health would describe another instance. Each instance answers its own clients.
  */
 final class DataClient {
 
@@ -34,7 +39,7 @@ final class DataClient {
   }
 
   private static DeliveryOptions deadline(Duration duration) {
-    return new DeliveryOptions().setSendTimeout(duration.toMillis());
+    return new DeliveryOptions().setSendTimeout(duration.toMillis()).setLocalOnly(true);
   }
 
   /** Asks {@code address} with that route's deadline; past it the answer is a 504. */

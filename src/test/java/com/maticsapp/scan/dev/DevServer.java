@@ -60,8 +60,8 @@ public final class DevServer {
       env.put("DATABASE_URL", "postgres://postgres@127.0.0.1:" + port + "/" + DATABASE);
     }
 
-    Application app = Application.create();
-    AppConfig config = ConfigLoader.load(app.vertx(), env).await(1, TimeUnit.MINUTES);
+    AppConfig config = ConfigLoader.load(env).await(1, TimeUnit.MINUTES);
+    Application app = Application.createFor(config).await(2, TimeUnit.MINUTES);
     int port = app.start(config).await(2, TimeUnit.MINUTES);
     printExample(port, seedDemo(app, port));
 

@@ -69,6 +69,8 @@ class HealthTest {
     assertThat(pool.getLong("acquisitions")).isPositive();
     assertThat(pool.getInteger("wait_queue_limit")).isEqualTo(service.config().database().pool().maxWaitQueueSize());
     assertThat(detailed.bodyAsString()).doesNotContain("password");
+    assertThat(body.getJsonObject("cluster")).as("not clustered by default").isEqualTo(new JsonObject().put("enabled", false));
+    assertThat(service.application().clusterManager()).as("no Hazelcast started").isNull();
 
     HttpResponse<Buffer> metrics = service.get("/metrics");
     assertThat(metrics.statusCode()).isEqualTo(200);

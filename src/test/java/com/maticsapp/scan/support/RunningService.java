@@ -13,7 +13,10 @@ import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * The whole service, started in-process exactly as Main starts it (configuration from
@@ -21,6 +24,9 @@ import java.util.Map;
  * small HTTP client. Calls block the test thread with Future.await(), never an event loop.
  */
 public final class RunningService implements AutoCloseable {
+
+  /** A bound on building a clustered Vert.x (joining, or forming the cluster alone). */
+  private static final long CLUSTER_JOIN_SECONDS = 60;
 
   private final Application app;
   private final AppConfig config;
@@ -41,14 +47,23 @@ public final class RunningService implements AutoCloseable {
     return start(database.url(), Map.of());
   }
 
-  /** Starts with DATABASE_URL and further environment variables (e.g. DB_POOL_MAX_SIZE). */
+  /**
+   * Starts with DATABASE_URL and further environment variables (e.g. DB_POOL_MAX_SIZE). With
+   * CLUSTER_ENABLED=true (see {@link #startClustered}) the instance joins a Hazelcast cluster,
+   * exactly as Main would build it.
+   */
   public static RunningService start(String databaseUrl, Map<String, String> extraEnv) {
     Map<String, String> env = new HashMap<>(extraEnv);
     env.put("ENVIRONMENT", "test");
     env.put("DATABASE_URL", databaseUrl);
-    Application app = Application.create();
+    AppConfig config = ConfigLoader.load(env).await();
+    Application app;
     try {
-      AppConfig config = ConfigLoader.load(app.vertx(), env).await();
+      app = Application.createFor(config).await(CLUSTER_JOIN_SECONDS, TimeUnit.SECONDS);
+    } catch (TimeoutException e) {
+      throw new IllegalStateException("the clustered Vert.x was not built within " + CLUSTER_JOIN_SECONDS + " s", e);
+    }
+    try {
       int port = app.start(config).await();
       return new RunningService(app, config, port);
     } catch (RuntimeException e) {
@@ -57,8 +72,29 @@ public final class RunningService implements AutoCloseable {
     }
   }
 
+  /**
+   * One member of a cluster on loopback: its Hazelcast on {@code 127.0.0.1:hazelcastPort}, the
+   * event bus on a free port, TCP/IP discovery of {@code members} ("host:port" of every member,
+   * this one included).
+   */
+  public static RunningService startClustered(TestDatabase database, int hazelcastPort, List<String> members,
+                                              Map<String, String> extraEnv) {
+    Map<String, String> env = new HashMap<>(extraEnv);
+    env.put("CLUSTER_ENABLED", "true");
+    env.put("CLUSTER_HOST", "127.0.0.1");
+    env.put("CLUSTER_PORT", Integer.toString(hazelcastPort));
+    env.put("CLUSTER_MEMBERS", String.join(",", members));
+    env.put("EVENT_BUS_HOST", "127.0.0.1");
+    env.put("EVENT_BUS_PORT", "0");
+    return start(database.url(), env);
+  }
+
   public Vertx vertx() {
     return app.vertx();
+  }
+
+  public Application application() {
+    return app;
   }
 
   public AppConfig config() {
