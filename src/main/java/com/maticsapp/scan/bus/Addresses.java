@@ -72,6 +72,17 @@ public final class Addresses {
   public static final String SCANS_LIST = "data.scans.list";
 
   /**
+   * Request/reply, for the live scan stream. {@code {table_id, after?, limit}} →
+   * {@code {latest, scans, truncated}}: the scans of the table stored after the
+   * {@link ScanCursor} {@code after}, in storage order ({@code created_at}, {@code id}), at
+   * most {@code limit} of them ({@code truncated: true} and no scans when more were stored);
+   * {@code latest} is the cursor of the table's newest scan ({@link ScanCursor#START} when it
+   * has none). Without {@code after} only {@code latest} is read. 404 when the table does not
+   * exist; 422 when {@code after} is not a cursor.
+   */
+  public static final String SCANS_SINCE = "data.scans.since";
+
+  /**
    * Request/reply, health verticle → data verticle. {@code {active: boolean}} → {@code {up,
    * evidence: "recent-query" | "ping", last_success_ms_ago, server_version, target,
    * round_trip_ms?, error?, pool: {...}}}.

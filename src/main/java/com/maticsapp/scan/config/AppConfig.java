@@ -41,7 +41,16 @@ public record AppConfig(
       Duration retryAfter,
       Deadlines deadlines,
       Duration shutdownGrace,
-      Duration drainTimeout) {}
+      Duration drainTimeout,
+      StreamConfig stream) {}
+
+  /**
+   * The live scan stream (SSE): a comment line every {@code heartbeat} keeps idle streams open
+   * through proxies (and under the HTTP server's own 120 s idle timeout); a resume replays at most {@code replayMax} missed scans (more: a reset);
+   * a client that does not read gets at most {@code bufferMax} events queued for it before its
+   * stream is ended.
+   */
+  public record StreamConfig(Duration heartbeat, int replayMax, int bufferMax) {}
 
   /** Per-route deadlines: lookups/search, single scans, scan batches, bulk row inserts. */
   public record Deadlines(Duration lookup, Duration scan, Duration batch, Duration bulk) {}
@@ -84,6 +93,7 @@ public record AppConfig(
     int httpInstances = http.integer("instances", 0, 0, 256);
     Duration requestTimeout = http.duration("requestTimeout", Duration.ofSeconds(10), Duration.ofMillis(100), Duration.ofMinutes(10));
     ConfigReader deadlines = http.section("deadlines");
+    ConfigReader stream = http.section("stream");
     return new AppConfig(
         environment,
         new HttpConfig(
@@ -100,7 +110,11 @@ public record AppConfig(
                 deadlines.duration("batch", requestTimeout, Duration.ofMillis(100), Duration.ofMinutes(10)),
                 deadlines.duration("bulk", requestTimeout, Duration.ofMillis(100), Duration.ofMinutes(10))),
             http.duration("shutdownGrace", Duration.ZERO, Duration.ZERO, Duration.ofMinutes(5)),
-            http.duration("drainTimeout", Duration.ofSeconds(10), Duration.ZERO, Duration.ofMinutes(5))),
+            http.duration("drainTimeout", Duration.ofSeconds(10), Duration.ZERO, Duration.ofMinutes(5)),
+            new StreamConfig(
+                stream.duration("heartbeat", Duration.ofSeconds(15), Duration.ofMillis(50), Duration.ofSeconds(60)),
+                stream.integer("replayMax", 1_000, 0, 10_000),
+                stream.integer("bufferMax", 256, 1, 100_000))),
         DatabaseConfig.from(root.section("database")),
         new DataConfig(
             data.integer("instances", 1, 1, 64),

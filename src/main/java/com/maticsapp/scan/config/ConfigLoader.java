@@ -43,6 +43,9 @@ public final class ConfigLoader {
     map.put("HTTP_SCAN_DEADLINE", "http.deadlines.scan");
     map.put("HTTP_BATCH_DEADLINE", "http.deadlines.batch");
     map.put("HTTP_BULK_DEADLINE", "http.deadlines.bulk");
+    map.put("HTTP_STREAM_HEARTBEAT", "http.stream.heartbeat");
+    map.put("HTTP_STREAM_REPLAY_MAX", "http.stream.replayMax");
+    map.put("HTTP_STREAM_BUFFER_MAX", "http.stream.bufferMax");
     map.put("SHUTDOWN_GRACE", "http.shutdownGrace");
     map.put("DRAIN_TIMEOUT", "http.drainTimeout");
     map.put("DB_PIPELINING_LIMIT", "database.pipeliningLimit");

@@ -9,6 +9,7 @@ import com.maticsapp.scan.api.RowChange;
 import com.maticsapp.scan.api.ScanRequest;
 import com.maticsapp.scan.bus.Addresses;
 import com.maticsapp.scan.bus.Lifecycle;
+import com.maticsapp.scan.bus.ScanCursor;
 import com.maticsapp.scan.bus.ServiceFailure;
 import com.maticsapp.scan.bus.ServiceFailure.FieldError;
 import com.maticsapp.scan.config.AppConfig;
@@ -85,6 +86,7 @@ public final class DataVerticle extends VerticleBase {
     serve(Addresses.SCANS_RECORD, this::recordScan);
     serve(Addresses.SCANS_RECORD_BATCH, this::recordBatch);
     serve(Addresses.SCANS_LIST, this::listScans);
+    serve(Addresses.SCANS_SINCE, this::scansSince);
     serve(Addresses.WORKSPACES_CREATE, body -> tables.createWorkspace(CreateWorkspace.parse(body)));
     serve(Addresses.TABLES_CREATE, body -> tables.createTable(CreateTable.parse(body)));
     serve(Addresses.TABLES_GET, body -> {
@@ -326,6 +328,20 @@ public final class DataVerticle extends VerticleBase {
     String before = fields.string("before", false, 200);
     fields.throwIfInvalid();
     return retries.idempotent(() -> history.page(tableId, columnId, columnName, limit == null ? 50 : limit.intValue(), before));
+  }
+
+  /** The live scan stream's existence check and replay (see {@link Addresses#SCANS_SINCE}). */
+  private Future<JsonObject> scansSince(JsonObject body) {
+    Fields fields = Fields.of(body);
+    UUID tableId = fields.uuid("table_id", true);
+    String after = fields.string("after", false, 200);
+    Long limit = fields.integer("limit", 0, 100_000);
+    ScanCursor cursor = ScanCursor.decode(after);
+    if (after != null && cursor == null) {
+      fields.error("after", "is not a cursor returned by this API");
+    }
+    fields.throwIfInvalid();
+    return retries.idempotent(() -> history.since(tableId, cursor, limit == null ? 1000 : limit.intValue()));
   }
 
   private Future<JsonObject> createRow(JsonObject body) {

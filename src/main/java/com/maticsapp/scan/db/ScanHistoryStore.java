@@ -1,10 +1,12 @@
 package com.maticsapp.scan.db;
 
+import com.maticsapp.scan.bus.ScanCursor;
 import com.maticsapp.scan.bus.ServiceFailure;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
 
@@ -12,7 +14,10 @@ import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.UUID;
 
-/** Reading the scan history of a table (or one of its columns), newest first. */
+/**
+ * Reading the scan history of a table (or one of its columns): pages newest first, and for
+ * the live scan stream the scans stored after a {@link ScanCursor}, in storage order.
+ */
 final class ScanHistoryStore {
 
   /** Which table and column a listing is about; a column given but not found is a 404. */
@@ -48,6 +53,26 @@ final class ScanHistoryStore {
         AND column_id = (SELECT id FROM table_columns WHERE table_id = $1 AND (id = $3::uuid OR ($3::uuid IS NULL AND name = $4)))
         AND (scanned_at, id) < ($5, $6)
       ORDER BY scanned_at DESC, id DESC LIMIT $2
+      """;
+
+  /**
+   * Whether the table exists, and the cursor of its newest scan (storage order): a backwards
+   * probe of scan_history_by_insertion (migration V2).
+   */
+  static final String LATEST = """
+      SELECT t.id AS table_id, s.created_at, s.id
+      FROM (SELECT 1) AS one
+      LEFT JOIN data_tables t ON t.id = $1
+      LEFT JOIN LATERAL (
+        SELECT created_at, id FROM scan_history WHERE table_id = t.id
+        ORDER BY created_at DESC, id DESC LIMIT 1
+      ) s ON true
+      """;
+
+  /** The scans stored after a cursor, oldest first: a forward walk of scan_history_by_insertion. */
+  static final String SINCE = """
+      SELECT * FROM scan_history WHERE table_id = $1 AND (created_at, id) > ($2, $3)
+      ORDER BY created_at, id LIMIT $4
       """;
 
   private final SqlClient client;
@@ -97,6 +122,35 @@ final class ScanHistoryStore {
             + (columnId != null ? columnId : "named '" + columnName + "'"));
       }
       return page.result();
+    });
+  }
+
+  /**
+   * {@code {latest, scans, truncated}} for the stream's replay (see
+   * {@code Addresses.SCANS_SINCE}): up to {@code limit} scans after {@code after} (none asked
+   * for when it is null); when more than {@code limit} were stored, none and
+   * {@code truncated: true}. The existence check and the replay travel together on the pipeline.
+   */
+  Future<JsonObject> since(UUID tableId, ScanCursor after, int limit) {
+    Future<Row> scope = client.preparedQuery(LATEST).execute(Tuple.of(tableId)).map(rows -> rows.iterator().next());
+    Future<RowSet<Row>> missed = after == null
+        ? Future.succeededFuture()
+        : client.preparedQuery(SINCE).execute(Tuple.of(tableId, OffsetDateTime.parse(after.createdAt()), after.uuid(), limit + 1));
+    return Future.all(scope, missed).map(both -> {
+      Row found = scope.result();
+      if (found.getUUID("table_id") == null) {
+        throw ServiceFailure.notFound("table " + tableId + " does not exist");
+      }
+      ScanCursor latest = found.getUUID("id") == null
+          ? ScanCursor.START
+          : new ScanCursor(SqlValues.time(found, "created_at"), found.getUUID("id").toString());
+      JsonArray scans = new JsonArray();
+      RowSet<Row> rows = missed.result();
+      boolean truncated = rows != null && rows.size() > limit;
+      if (rows != null && !truncated) {
+        rows.forEach(row -> scans.add(ScanStore.toJson(row)));
+      }
+      return new JsonObject().put("latest", latest.encode()).put("scans", scans).put("truncated", truncated);
     });
   }
 

@@ -20,6 +20,10 @@ import java.util.concurrent.TimeUnit;
  * (no request but health probes for {@link #DRAIN_QUIET_MILLIS}), and then the server shuts
  * down gracefully (listener closed, each remaining connection closed once its response is
  * written), all of it bounded by the deadline. Lives on its verticle's event loop.
+ *
+ * <p>Live scan streams (SSE) are admitted and counted like any request, but their responses
+ * never end by themselves: they are ended (with {@code event: shutdown}) as the drain
+ * begins, and so leave the count at once instead of holding the drain until its deadline.
  */
 final class HttpDrain {
 
@@ -92,11 +96,13 @@ final class HttpDrain {
   }
 
   /**
-   * Refuses new requests, waits for the admitted ones until {@code deadline} (epoch millis),
-   * then shuts the server down gracefully within what is left of it.
+   * Refuses new requests, runs {@code atStart} (which ends the responses that would never end
+   * by themselves: the live scan streams), waits for the admitted ones until {@code deadline}
+   * (epoch millis), then shuts the server down gracefully within what is left of it.
    */
-  Future<Void> drain(HttpServer server, long deadline) {
+  Future<Void> drain(HttpServer server, long deadline, Runnable atStart) {
     draining = true;
+    atStart.run();
     Future<Void> idle;
     if (inFlight == 0) {
       idle = Future.succeededFuture();

@@ -37,6 +37,8 @@ public final class HttpVerticle extends VerticleBase {
   private Router router;
   private Responses responses;
   private HttpDrain drain;
+  private ScanStreamRoutes streams;
+
   public HttpVerticle(AppConfig config, PrometheusMeterRegistry registry) {
     this.config = config;
     this.registry = registry;
@@ -50,6 +52,7 @@ public final class HttpVerticle extends VerticleBase {
       ScanRoutes scans = new ScanRoutes(data, responses, config.limits());
       TableRoutes tables = new TableRoutes(data, config.limits());
       HealthRoutes health = new HealthRoutes(data, responses, registry, openApi);
+      streams = new ScanStreamRoutes(vertx, data, responses, config.http().stream(), registry);
       BodyHandler body = BodyHandler.create(false).setBodyLimit(config.http().bodyLimit());
       BodyHandler bulkBody = BodyHandler.create(false).setBodyLimit(config.http().bulkBodyLimit());
 
@@ -72,6 +75,7 @@ public final class HttpVerticle extends VerticleBase {
       router.get("/api/tables/:table_id/rows/search").handler(scans::search);
       router.get("/api/tables/:table_id/rows").handler(tables::listRows);
       router.get("/api/tables/:table_id/rows/:row_id").handler(tables::getRow);
+      router.get("/api/tables/:table_id/scans/stream").handler(streams::stream);
       router.patch("/api/tables/:table_id/rows/:row_id").handler(body).handler(tables::updateRow);
 
       router.post("/api/scans/batch").handler(bulkBody).handler(scans::recordBatch);
@@ -90,7 +94,7 @@ public final class HttpVerticle extends VerticleBase {
           .setPort(config.http().port() == 0 ? -1 : config.http().port())
           .setIdleTimeout(120)
           .setCompressionSupported(false);
-      return vertx.createHttpServer(options).requestHandler(router).listen();
+      return streams.start().compose(subscribed -> vertx.createHttpServer(options).requestHandler(router).listen());
     }).onSuccess(started -> {
       server = started;
       vertx.sharedData().getLocalMap(STATE_MAP).putIfAbsent(PORT_KEY, started.actualPort());
@@ -102,13 +106,19 @@ public final class HttpVerticle extends VerticleBase {
     return router == null ? List.of() : router.getRoutes();
   }
 
-  /** Drains (see {@link HttpDrain}) within the shutdown's drain deadline, then closes. */
+  /**
+   * Drains (see {@link HttpDrain}) within the shutdown's drain deadline, then closes. The live
+   * scan streams are ended as the drain begins (a stream's response never ends by itself, so
+   * each would otherwise hold the drain until its deadline); new requests, streams included,
+   * are already refused by then.
+   */
   @Override
   public Future<?> stop() {
     if (server == null) {
       return Future.succeededFuture();
     }
-    return drain.drain(server, Lifecycle.drainDeadline(vertx, config.http().drainTimeout()));
+    return drain.drain(server, Lifecycle.drainDeadline(vertx, config.http().drainTimeout()), streams::endAll)
+        .eventually(streams::unsubscribe);
   }
 
   /**

@@ -252,6 +252,23 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void streamSettingsDefaultAndTheirOverridesNameTheVariableWhenInvalid() {
+    assertThat(load(Map.of("ENVIRONMENT", "production")).http().stream())
+        .isEqualTo(new AppConfig.StreamConfig(Duration.ofSeconds(15), 1_000, 256));
+
+    AppConfig config = load(Map.of("ENVIRONMENT", "production",
+        "HTTP_STREAM_HEARTBEAT", "200ms", "HTTP_STREAM_REPLAY_MAX", "0", "HTTP_STREAM_BUFFER_MAX", "8"));
+    assertThat(config.http().stream()).isEqualTo(new AppConfig.StreamConfig(Duration.ofMillis(200), 0, 8));
+
+    ConfigException buffer = configFailure(Map.of("ENVIRONMENT", "production", "HTTP_STREAM_BUFFER_MAX", "0"));
+    assertThat(buffer.key()).isEqualTo("http.stream.bufferMax");
+    assertThat(buffer.getMessage()).contains("HTTP_STREAM_BUFFER_MAX");
+    ConfigException heartbeat = configFailure(Map.of("ENVIRONMENT", "production", "HTTP_STREAM_HEARTBEAT", "2m"));
+    assertThat(heartbeat.key()).isEqualTo("http.stream.heartbeat");
+    assertThat(heartbeat.getMessage()).contains("HTTP_STREAM_HEARTBEAT");
+  }
+
+  @Test
   void portOverrideSetsTheHttpPort() {
     AppConfig config = load(Map.of("ENVIRONMENT", "production", "PORT", "9091"));
 

@@ -1,0 +1,166 @@
+package com.maticsapp.scan.http;
+
+import com.maticsapp.scan.bus.Addresses;
+import com.maticsapp.scan.bus.ScanCursor;
+import com.maticsapp.scan.config.AppConfig;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * {@code GET /api/tables/{table_id}/scans/stream}: the scans recorded on a table, live, as
+ * Server-Sent Events ({@link ScanStream} is one stream).
+ *
+ * <p>Each HTTP verticle instance has ONE consumer of {@code scans.recorded}, registered when it
+ * starts (on the clustered event bus it receives the publications of every member), and hands
+ * each scan to the open streams of its table. One consumer per instance rather than one per
+ * stream: a scan is copied and encoded once per instance whatever the number of streams, and
+ * opening or closing a stream registers nothing on the event bus (in a cluster, nothing in the
+ * cluster-wide subscription map). A stream joins its table's set before the data verticle is
+ * asked for its replay, so nothing recorded in between is missed.
+ *
+ * <p>Metrics: {@code matic_scan_streams_opened_total}, {@code matic_scan_streams_ended_total}
+ * by {@code reason} ({@code client}, {@code overflow}, {@code shutdown}) and the gauge
+ * {@code matic_scan_streams_open}.
+ */
+final class ScanStreamRoutes {
+
+  private static final Logger log = LoggerFactory.getLogger(ScanStreamRoutes.class);
+  static final String OPENED = "matic.scan.streams.opened";
+  static final String ENDED = "matic.scan.streams.ended";
+  static final String OPEN = "matic.scan.streams.open";
+
+  private final Vertx vertx;
+  private final DataClient data;
+  private final Responses responses;
+  private final AppConfig.StreamConfig config;
+  private final MeterRegistry registry;
+  /** Table id → its open (or opening) streams on this instance. */
+  private final Map<String, Set<ScanStream>> byTable = new HashMap<>();
+  private MessageConsumer<JsonObject> consumer;
+
+  ScanStreamRoutes(Vertx vertx, DataClient data, Responses responses, AppConfig.StreamConfig config, MeterRegistry registry) {
+    this.vertx = vertx;
+    this.data = data;
+    this.responses = responses;
+    this.config = config;
+    this.registry = registry;
+    // One gauge per registry, whichever instance registers it first; it reads the counters.
+    Gauge.builder(OPEN, registry, r -> total(r, OPENED) - total(r, ENDED))
+        .description("Open live scan streams (SSE)")
+        .strongReference(true)
+        .register(registry);
+  }
+
+  private static double total(MeterRegistry registry, String name) {
+    return registry.find(name).counters().stream().mapToDouble(Counter::count).sum();
+  }
+
+  /** Registers this instance's scans.recorded consumer; completes once it is registered. */
+  Future<Void> start() {
+    consumer = vertx.eventBus().consumer(Addresses.SCANS_RECORDED, this::recorded);
+    return consumer.completion();
+  }
+
+  /**
+   * Drain start: every stream ends with a {@code shutdown} event (one still opening is
+   * answered 503). A stream's response never ends by itself, so otherwise each would hold
+   * the drain until its deadline.
+   */
+  void endAll() {
+    List<ScanStream> open = new ArrayList<>();
+    byTable.values().forEach(open::addAll);
+    if (!open.isEmpty()) {
+      log.info("draining: ending {} live scan streams", open.size());
+    }
+    open.forEach(stream -> stream.shutdown(responses));
+  }
+
+  /** Unregisters the consumer (after the drain: no stream is left). */
+  Future<Void> unsubscribe() {
+    return consumer == null ? Future.succeededFuture() : consumer.unregister();
+  }
+
+  /** GET /api/tables/:table_id/scans/stream */
+  void stream(RoutingContext ctx) {
+    String tableId = Requests.pathId(ctx, "table_id").toString();
+    String lastEventId = lastEventId(ctx);
+    ScanCursor resume = ScanCursor.decode(lastEventId);
+    ScanStream stream = new ScanStream(vertx, ctx, tableId, resume, resume == null ? lastEventId : null, config, this::ended);
+    // Subscribed before the data verticle reads: a scan recorded in between arrives live.
+    byTable.computeIfAbsent(tableId, id -> new LinkedHashSet<>()).add(stream);
+    ctx.addEndHandler(done -> stream.closed()); // not closeHandler: the router's end handlers (the drain's count) need theirs
+    JsonObject query = new JsonObject()
+        .put("table_id", tableId)
+        .put("after", resume == null ? null : resume.encode())
+        .put("limit", config.replayMax());
+    data.request(Addresses.SCANS_SINCE, query).onComplete(since -> {
+      if (since.succeeded()) {
+        stream.open(since.result());
+        if (stream.opened()) {
+          Counter.builder(OPENED).description("Live scan streams (SSE) opened").register(registry).increment();
+        }
+      } else {
+        stream.abandon();
+        responses.failure(ctx, since.cause());
+      }
+    });
+  }
+
+  /** The Last-Event-ID header (what EventSource sends on reconnect), else ?last_event_id=; blank is none. */
+  private static String lastEventId(RoutingContext ctx) {
+    String header = ctx.request().getHeader("Last-Event-ID");
+    if (header != null && !header.isBlank()) {
+      return header.trim();
+    }
+    String query = ctx.queryParams().get("last_event_id");
+    return query == null || query.isBlank() ? null : query.trim();
+  }
+
+  private void recorded(Message<JsonObject> message) {
+    if (!(((Message<?>) message).body() instanceof JsonObject scan)) {
+      return;
+    }
+    Set<ScanStream> streams = byTable.get(scan.getString("table_id"));
+    if (streams == null) {
+      return;
+    }
+    ScanCursor cursor = ScanCursor.of(scan);
+    if (cursor == null) {
+      log.warn("scans.recorded message without created_at/id ignored by the scan streams: {}", scan.getString("id"));
+      return;
+    }
+    String json = scan.encode();
+    // A copy: a stream may end (overflow) and leave the set while it is handed the scan.
+    for (ScanStream stream : List.copyOf(streams)) {
+      stream.live(scan.getString("id"), cursor, json);
+    }
+  }
+
+  private void ended(ScanStream stream) {
+    Set<ScanStream> streams = byTable.get(stream.tableId());
+    if (streams != null && streams.remove(stream) && streams.isEmpty()) {
+      byTable.remove(stream.tableId());
+    }
+    if (stream.opened()) {
+      Counter.builder(ENDED).description("Live scan streams (SSE) ended, by reason: client, overflow, shutdown")
+          .tag("reason", stream.endReason() == null ? "client" : stream.endReason())
+          .register(registry).increment();
+    }
+  }
+}

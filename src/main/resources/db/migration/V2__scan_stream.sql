@@ -1,0 +1,16 @@
+-- matic-scan schema, version 2: the live scan stream.
+--
+-- The stream's event ids order scans by when they were stored (created_at, then id), not by
+-- scanned_at: an offline phone syncs scans taken long ago, and a resuming desktop must still
+-- get them. This index serves the stream's replay ("the scans of this table stored after
+-- cursor X", a forward range walk) and its "newest scan of the table" probe.
+--
+-- A plain CREATE INDEX: it blocks writes to scan_history while it builds, which on a fresh or
+-- small table is a moment. On a large existing history, build it by hand before deploying,
+-- without blocking scans:
+--   CREATE INDEX CONCURRENTLY IF NOT EXISTS scan_history_by_insertion ON scan_history (table_id, created_at, id);
+-- and this migration then finds it and does nothing. (Not CONCURRENTLY here: under Flyway it
+-- waits for every open transaction, including Flyway's own lock transaction or another
+-- starting instance waiting for the migration lock, and can hang or deadlock; see
+-- flyway/flyway#1654 and #3854.)
+CREATE INDEX IF NOT EXISTS scan_history_by_insertion ON scan_history (table_id, created_at, id);
