@@ -4,6 +4,7 @@ import com.maticsapp.scan.bus.Addresses;
 import com.maticsapp.scan.support.Fixtures;
 import com.maticsapp.scan.support.FreePorts;
 import com.maticsapp.scan.support.RunningService;
+import com.maticsapp.scan.support.SseStream;
 import com.maticsapp.scan.support.TestDatabase;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
@@ -52,6 +53,7 @@ class ClusterTest {
   private static final long ARRIVAL_MILLIS = 10_000;
   /** How long to watch for a duplicate that must not arrive. */
   private static final long QUIET_MILLIS = 500;
+  private static final java.time.Duration STREAM_WAIT = java.time.Duration.ofSeconds(10);
   private static final DeliveryOptions BOUNDED = new DeliveryOptions().setSendTimeout(10_000);
 
   private TestDatabase database;
@@ -169,6 +171,46 @@ class ClusterTest {
 
   @Test
   @Order(5)
+  void aScanPostedToAReachesAStreamOnCAndAStreamResumedOnAnotherMemberGetsExactlyWhatItMissed() {
+    String path = "/api/tables/" + tableId + "/scans/stream";
+    String lastSeen;
+    try (SseStream onC = SseStream.open(c.vertx(), c.port(), path, null)) {
+      assertThat(onC.status()).isEqualTo(200);
+      onC.events("ready", 1, STREAM_WAIT);
+      List<String> sent = postScans(a, 3);
+      List<SseStream.Frame> received = onC.events("scan", 3, STREAM_WAIT);
+      assertThat(received.stream().map(frame -> frame.json().getString("id"))).containsExactlyElementsOf(sent);
+      lastSeen = received.get(2).id();
+    }
+
+    List<String> missed = postScans(b, 2); // while no stream is open
+
+    try (SseStream onA = SseStream.open(a.vertx(), a.port(), path, lastSeen)) {
+      List<SseStream.Frame> replayed = onA.events("scan", 2, STREAM_WAIT);
+      assertThat(replayed.stream().map(frame -> frame.json().getString("id"))).containsExactlyElementsOf(missed);
+      onA.events("ready", 1, STREAM_WAIT);
+      List<String> live = postScans(c, 1);
+      List<SseStream.Frame> next = onA.events("scan", 1, STREAM_WAIT);
+      assertThat(next.get(0).json().getString("id")).isEqualTo(live.get(0));
+      pause(QUIET_MILLIS);
+      assertThat(onA.drainReceived().stream().filter(frame -> "scan".equals(frame.event())))
+          .as("nothing twice").isEmpty();
+    }
+  }
+
+  private List<String> postScans(RunningService member, int count) {
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      String id = UUID.randomUUID().toString();
+      HttpResponse<Buffer> created = member.post("/api/scans", scan(tableId, "code", "CL-1").put("id", id));
+      assertThat(created.statusCode()).as(created.bodyAsString()).isEqualTo(201);
+      ids.add(id);
+    }
+    return ids;
+  }
+
+  @Test
+  @Order(5)
   void aLookupSentFromBsEventBusIsAnsweredAndSpreadOverTheMembers() {
     double servedRemotelyBefore = remotelyProcessed(a) + remotelyProcessed(c);
     for (int i = 0; i < 9; i++) {
@@ -187,7 +229,9 @@ class ClusterTest {
   @Order(6)
   void aMemberCutOffKeepsServingAndSaysSoWhileTheOthersCarryOn() {
     String nodeC = c.application().clusterManager().getNodeId();
-    try (Listener onB = listen(b)) {
+    try (Listener onB = listen(b);
+         SseStream streamOnB = SseStream.open(b.vertx(), b.port(), "/api/tables/" + tableId + "/scans/stream", null)) {
+      streamOnB.events("ready", 1, STREAM_WAIT);
       // C's Hazelcast member stops without leaving: to A and B it is a crashed member.
       c.application().clusterManager().getHazelcastInstance().getLifecycleService().terminate();
 
@@ -212,6 +256,10 @@ class ClusterTest {
         assertThat(b.post("/api/scans", scan(tableId, "code", "CL-1")).statusCode()).isEqualTo(201);
       }
       onB.awaitAll(ids);
+      // A stream open on B before C died keeps receiving A's scans (and B's own).
+      List<String> streamed = streamOnB.events("scan", 10, STREAM_WAIT).stream()
+          .map(frame -> frame.json().getString("id")).toList();
+      assertThat(streamed).containsAll(ids);
 
       awaitTrue("A sees two members once C is gone", () -> cluster(a).getInteger("member_count") == 2);
       JsonObject clusterA = cluster(a);
