@@ -76,30 +76,37 @@ public final class SseStream implements AutoCloseable {
     Buffer body = Buffer.buffer();
     Parser parser = new Parser(frames);
     try {
-      HttpClientRequest request = client.request(HttpMethod.GET, path).await();
-      request.putHeader("Accept", "text/event-stream");
-      if (lastEventId != null) {
-        request.putHeader("Last-Event-ID", lastEventId);
-      }
-      request.connection().closeHandler(v -> {
-        connectionClosed.countDown();
-        ended.countDown();
-      });
-      // Handlers are set on the event loop as the headers arrive, so no chunk can slip past them.
-      HttpClientResponse response = request.send().compose(head -> {
-        if (paused) {
-          head.pause();
+      // Everything from here runs on the client's event loop, in one go: send() and the
+      // handlers are set up before any byte of the response can be read. (Attaching them from
+      // this test thread could race a fast response, and a chunk that arrives before its
+      // handler is dropped by the HTTP client.)
+      HttpClientRequest[] sent = new HttpClientRequest[1];
+      HttpClientResponse response = client.request(HttpMethod.GET, path).compose(request -> {
+        sent[0] = request;
+        request.putHeader("Accept", "text/event-stream");
+        if (lastEventId != null) {
+          request.putHeader("Last-Event-ID", lastEventId);
         }
-        head.handler(chunk -> {
-          synchronized (body) {
-            body.appendBuffer(chunk);
-          }
-          parser.feed(chunk);
+        request.connection().closeHandler(v -> {
+          connectionClosed.countDown();
+          ended.countDown();
         });
-        head.endHandler(v -> ended.countDown());
-        head.exceptionHandler(e -> ended.countDown());
-        return Future.succeededFuture(head);
+        return request.send().compose(head -> {
+          if (paused) {
+            head.pause();
+          }
+          head.handler(chunk -> {
+            synchronized (body) {
+              body.appendBuffer(chunk);
+            }
+            parser.feed(chunk);
+          });
+          head.endHandler(v -> ended.countDown());
+          head.exceptionHandler(e -> ended.countDown());
+          return Future.succeededFuture(head);
+        });
       }).await();
+      HttpClientRequest request = sent[0];
       return new SseStream(client, request, response, frames, ended, connectionClosed, body);
     } catch (RuntimeException e) {
       client.close();
