@@ -174,11 +174,13 @@ class StartupTest {
       port = socket.getLocalPort();
     }
     ProcessBuilder builder = MainProcess.builder(Map.of("ENVIRONMENT", "test", "DATABASE_URL", database.url(),
-        "PORT", Integer.toString(port), "HTTP_INSTANCES", "2")).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        "PORT", Integer.toString(port), "HTTP_INSTANCES", "2"));
+    Path output = Files.createTempFile("matic-scan-starting-", ".log");
+    builder.redirectOutput(output.toFile());
     HttpClient client = HttpClient.newBuilder()
         .version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(1)).build();
     HttpRequest ready = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/health/ready"))
-        .timeout(Duration.ofSeconds(3)).build();
+        .timeout(Duration.ofSeconds(10)).build(); // generous: a cold JVM on a busy machine is slow, a hang is forever
     Process process = builder.start();
     try {
       int answered = 0;
@@ -197,7 +199,8 @@ class StartupTest {
             answered++;
             up |= status == 200;
           } catch (ExecutionException e) {
-            assertThat(e.getCause()).as("only 'not listening yet' is acceptable, never a hang")
+            assertThat(e.getCause()).as("only 'not listening yet' is acceptable, never a hang; service output:%n%s",
+                    Files.readString(output))
                 .isInstanceOf(IOException.class)
                 .isNotInstanceOf(HttpTimeoutException.class);
           }
@@ -207,6 +210,7 @@ class StartupTest {
       assertThat(answered).isPositive();
     } finally {
       process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      Files.deleteIfExists(output);
     }
   }
 
