@@ -58,6 +58,7 @@ public final class HttpVerticle extends VerticleBase {
 
       router = Router.router(vertx);
       drain = new HttpDrain(vertx, responses);
+      router.route().handler(new RequestMetrics(registry)::measure);
       router.route().handler(drain::admit);
       router.get("/api/health").handler(health::live);
       router.get("/api/health/live").handler(health::live);

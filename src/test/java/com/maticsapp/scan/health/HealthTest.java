@@ -78,7 +78,7 @@ class HealthTest {
     assertThat(metrics.bodyAsString())
         .contains("vertx_pool_in_use{pool_name=\"matic-scan-db\",pool_type=\"sql\"}")
         .contains("vertx_net_client_active_connections{client_name=\"matic-scan-db\"}")
-        .contains("vertx_http_server_requests_total");
+        .contains("matic_http_requests_seconds_count{method=\"GET\",route=\"/api/health/detailed\",status=\"200\"}");
 
     proxy.cut();
 
