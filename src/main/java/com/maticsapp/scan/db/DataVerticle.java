@@ -1,11 +1,7 @@
 package com.maticsapp.scan.db;
 
-import com.maticsapp.scan.api.CellRules;
-import com.maticsapp.scan.api.CreateTable;
-import com.maticsapp.scan.api.CreateWorkspace;
 import com.maticsapp.scan.api.Fields;
 import com.maticsapp.scan.api.LookupRequest;
-import com.maticsapp.scan.api.RowChange;
 import com.maticsapp.scan.api.ScanRequest;
 import com.maticsapp.scan.bus.Addresses;
 import com.maticsapp.scan.bus.Lifecycle;
@@ -55,8 +51,6 @@ public final class DataVerticle extends VerticleBase {
   private Promise<Void> operationsDone;
 
   private SqlClient client;
-  private TableStore tables;
-  private RowStore rows;
   private LookupStore lookups;
   private ScanCoalescer scans;
   private Retries retries;
@@ -72,8 +66,6 @@ public final class DataVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     client = Database.client(vertx, config.database(), config.data().instances() > 1);
-    tables = new TableStore(client);
-    rows = new RowStore(client);
     lookups = new LookupStore(client, config.data().maxMatchedRows());
     retries = new Retries(vertx, config.data().retry());
     scans = new ScanCoalescer(vertx, new ScanStore(client, config.data().maxMatchedRows()), retries,
@@ -87,21 +79,16 @@ public final class DataVerticle extends VerticleBase {
     serve(Addresses.SCANS_RECORD_BATCH, this::recordBatch);
     serve(Addresses.SCANS_LIST, this::listScans);
     serve(Addresses.SCANS_SINCE, this::scansSince);
-    serve(Addresses.WORKSPACES_CREATE, body -> tables.createWorkspace(CreateWorkspace.parse(body)));
-    serve(Addresses.TABLES_CREATE, body -> tables.createTable(CreateTable.parse(body)));
-    serve(Addresses.TABLES_GET, body -> {
-      UUID tableId = requiredUuid(body, "table_id");
-      return retries.idempotent(() -> tables.getTable(tableId));
-    });
-    serve(Addresses.ROWS_CREATE, this::createRow);
-    serve(Addresses.ROWS_BULK_CREATE, this::createRows);
-    serve(Addresses.ROWS_LIST, this::listRows);
-    serve(Addresses.ROWS_GET, body -> {
-      UUID tableId = requiredUuid(body, "table_id");
-      UUID rowId = requiredUuid(body, "row_id");
-      return retries.idempotent(() -> rows.get(tableId, rowId));
-    });
-    serve(Addresses.ROWS_UPDATE, this::updateRow);
+    TableOperations tableOperations =
+        new TableOperations(new TableStore(client), new RowStore(client), retries, config.limits());
+    serve(Addresses.WORKSPACES_CREATE, tableOperations::createWorkspace);
+    serve(Addresses.TABLES_CREATE, tableOperations::createTable);
+    serve(Addresses.TABLES_GET, tableOperations::getTable);
+    serve(Addresses.ROWS_CREATE, tableOperations::createRow);
+    serve(Addresses.ROWS_BULK_CREATE, tableOperations::createRows);
+    serve(Addresses.ROWS_LIST, tableOperations::listRows);
+    serve(Addresses.ROWS_GET, tableOperations::getRow);
+    serve(Addresses.ROWS_UPDATE, tableOperations::updateRow);
     // Not through serve(): a DOWN answer is a successful reply but no evidence the database is up.
     consumers.add(register(Addresses.DATABASE_STATUS, message ->
         probe.status(message.body() != null && message.body().getBoolean("active", false)).onComplete(status ->
@@ -342,83 +329,5 @@ public final class DataVerticle extends VerticleBase {
     }
     fields.throwIfInvalid();
     return retries.idempotent(() -> history.since(tableId, cursor, limit == null ? 1000 : limit.intValue()));
-  }
-
-  private Future<JsonObject> createRow(JsonObject body) {
-    Fields fields = Fields.of(body);
-    UUID tableId = fields.uuid("table_id", true);
-    JsonObject data = fields.object("data", true, CellRules.ROW_DATA_MAX_LENGTH);
-    fields.throwIfInvalid();
-    return tables.columnTypes(tableId).compose(types -> {
-      List<FieldError> errors = new ArrayList<>();
-      CellRules.check(data, types, "data", errors);
-      if (!errors.isEmpty()) {
-        throw ServiceFailure.invalid(errors);
-      }
-      return rows.insert(tableId, data);
-    });
-  }
-
-  private Future<JsonObject> createRows(JsonObject body) {
-    Fields fields = Fields.of(body);
-    UUID tableId = fields.uuid("table_id", true);
-    JsonArray items = fields.array("rows", true, config.limits().bulkMaxRows());
-    if (items != null && items.isEmpty()) {
-      fields.error("rows", "must not be empty");
-    }
-    fields.throwIfInvalid();
-    return tables.columnTypes(tableId).compose(types -> {
-      List<FieldError> errors = new ArrayList<>();
-      List<JsonObject> data = new ArrayList<>(items.size());
-      for (int i = 0; i < items.size() && errors.size() < 50; i++) {
-        String path = "rows[" + i + "]";
-        if (!(items.getValue(i) instanceof JsonObject item) || !(item.getValue("data") instanceof JsonObject cells)) {
-          errors.add(new FieldError(path + ".data", "must be a JSON object"));
-          continue;
-        }
-        CellRules.check(cells, types, path + ".data", errors);
-        data.add(cells);
-      }
-      if (!errors.isEmpty()) {
-        throw ServiceFailure.invalid(errors);
-      }
-      return rows.insertAll(tableId, data);
-    });
-  }
-
-  private Future<JsonObject> listRows(JsonObject body) {
-    Fields fields = Fields.of(body);
-    UUID tableId = fields.uuid("table_id", true);
-    Long limit = fields.integer("limit", 1, config.limits().pageMaxRows());
-    String after = fields.string("after", false, 200);
-    Boolean includeArchived = fields.bool("include_archived");
-    fields.throwIfInvalid();
-    return retries.idempotent(() -> rows.page(tableId, Boolean.TRUE.equals(includeArchived), limit == null ? 100 : limit.intValue(), after));
-  }
-
-  private Future<JsonObject> updateRow(JsonObject body) {
-    Fields fields = Fields.of(body);
-    UUID tableId = fields.uuid("table_id", true);
-    UUID rowId = fields.uuid("row_id", true);
-    fields.throwIfInvalid();
-    RowChange change = RowChange.parse(body, CellRules.ROW_DATA_MAX_LENGTH);
-    if (change.data() == null) {
-      return rows.update(tableId, rowId, change);
-    }
-    return tables.columnTypes(tableId).compose(types -> {
-      List<FieldError> errors = new ArrayList<>();
-      CellRules.check(change.data(), types, "data", errors);
-      if (!errors.isEmpty()) {
-        throw ServiceFailure.invalid(errors);
-      }
-      return rows.update(tableId, rowId, change);
-    });
-  }
-
-  private static UUID requiredUuid(JsonObject body, String key) {
-    Fields fields = Fields.of(body);
-    UUID value = fields.uuid(key, true);
-    fields.throwIfInvalid();
-    return value;
   }
 }

@@ -1,0 +1,136 @@
+package com.maticsapp.scan.db;
+
+import com.maticsapp.scan.api.CellRules;
+import com.maticsapp.scan.api.CreateTable;
+import com.maticsapp.scan.api.CreateWorkspace;
+import com.maticsapp.scan.api.Fields;
+import com.maticsapp.scan.api.RowChange;
+import com.maticsapp.scan.bus.ServiceFailure;
+import com.maticsapp.scan.bus.ServiceFailure.FieldError;
+import com.maticsapp.scan.config.AppConfig;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * The workspace, table and row operations the data verticle serves: each reads its request,
+ * checks cells against the table's columns where it writes them, and calls the stores. Reads
+ * are retried on transient failures; writes without an idempotency key are not.
+ */
+final class TableOperations {
+
+  private final TableStore tables;
+  private final RowStore rows;
+  private final Retries retries;
+  private final AppConfig.LimitsConfig limits;
+
+  TableOperations(TableStore tables, RowStore rows, Retries retries, AppConfig.LimitsConfig limits) {
+    this.tables = tables;
+    this.rows = rows;
+    this.retries = retries;
+    this.limits = limits;
+  }
+
+  Future<JsonObject> createWorkspace(JsonObject body) {
+    return tables.createWorkspace(CreateWorkspace.parse(body));
+  }
+
+  Future<JsonObject> createTable(JsonObject body) {
+    return tables.createTable(CreateTable.parse(body));
+  }
+
+  Future<JsonObject> getTable(JsonObject body) {
+    UUID tableId = requiredUuid(body, "table_id");
+    return retries.idempotent(() -> tables.getTable(tableId));
+  }
+
+  Future<JsonObject> getRow(JsonObject body) {
+    UUID tableId = requiredUuid(body, "table_id");
+    UUID rowId = requiredUuid(body, "row_id");
+    return retries.idempotent(() -> rows.get(tableId, rowId));
+  }
+
+  Future<JsonObject> createRow(JsonObject body) {
+    Fields fields = Fields.of(body);
+    UUID tableId = fields.uuid("table_id", true);
+    JsonObject data = fields.object("data", true, CellRules.ROW_DATA_MAX_LENGTH);
+    fields.throwIfInvalid();
+    return tables.columnTypes(tableId).compose(types -> {
+      checkCells(data, types);
+      return rows.insert(tableId, data);
+    });
+  }
+
+  Future<JsonObject> createRows(JsonObject body) {
+    Fields fields = Fields.of(body);
+    UUID tableId = fields.uuid("table_id", true);
+    JsonArray items = fields.array("rows", true, limits.bulkMaxRows());
+    if (items != null && items.isEmpty()) {
+      fields.error("rows", "must not be empty");
+    }
+    fields.throwIfInvalid();
+    return tables.columnTypes(tableId).compose(types -> {
+      List<FieldError> errors = new ArrayList<>();
+      List<JsonObject> data = new ArrayList<>(items.size());
+      for (int i = 0; i < items.size() && errors.size() < 50; i++) {
+        String path = "rows[" + i + "]";
+        if (!(items.getValue(i) instanceof JsonObject item) || !(item.getValue("data") instanceof JsonObject cells)) {
+          errors.add(new FieldError(path + ".data", "must be a JSON object"));
+          continue;
+        }
+        CellRules.check(cells, types, path + ".data", errors);
+        data.add(cells);
+      }
+      if (!errors.isEmpty()) {
+        throw ServiceFailure.invalid(errors);
+      }
+      return rows.insertAll(tableId, data);
+    });
+  }
+
+  Future<JsonObject> listRows(JsonObject body) {
+    Fields fields = Fields.of(body);
+    UUID tableId = fields.uuid("table_id", true);
+    Long limit = fields.integer("limit", 1, limits.pageMaxRows());
+    String after = fields.string("after", false, 200);
+    Boolean includeArchived = fields.bool("include_archived");
+    fields.throwIfInvalid();
+    return retries.idempotent(() -> rows.page(tableId, Boolean.TRUE.equals(includeArchived), limit == null ? 100 : limit.intValue(), after));
+  }
+
+  Future<JsonObject> updateRow(JsonObject body) {
+    Fields fields = Fields.of(body);
+    UUID tableId = fields.uuid("table_id", true);
+    UUID rowId = fields.uuid("row_id", true);
+    fields.throwIfInvalid();
+    RowChange change = RowChange.parse(body, CellRules.ROW_DATA_MAX_LENGTH);
+    if (change.data() == null) {
+      return rows.update(tableId, rowId, change);
+    }
+    return tables.columnTypes(tableId).compose(types -> {
+      checkCells(change.data(), types);
+      return rows.update(tableId, rowId, change);
+    });
+  }
+
+  private static UUID requiredUuid(JsonObject body, String key) {
+    Fields fields = Fields.of(body);
+    UUID value = fields.uuid(key, true);
+    fields.throwIfInvalid();
+    return value;
+  }
+
+  /** A 422 listing every cell of {@code data} that does not fit the table's columns. */
+  private static void checkCells(JsonObject data, Map<String, String> columnTypes) {
+    List<FieldError> errors = new ArrayList<>();
+    CellRules.check(data, columnTypes, "data", errors);
+    if (!errors.isEmpty()) {
+      throw ServiceFailure.invalid(errors);
+    }
+  }
+}
