@@ -150,13 +150,7 @@ class ClusterTest {
   @Order(4)
   void aScanPostedToAReachesScansRecordedConsumersOnBAndCExactlyOnceEach() {
     try (Listener onB = listen(b); Listener onC = listen(c)) {
-      List<String> ids = new ArrayList<>();
-      for (int i = 0; i < 5; i++) {
-        String id = UUID.randomUUID().toString();
-        HttpResponse<Buffer> created = a.post("/api/scans", scan(tableId, "code", "CL-1").put("id", id));
-        assertThat(created.statusCode()).as(created.bodyAsString()).isEqualTo(201);
-        ids.add(id);
-      }
+      List<String> ids = postScans(a, 5);
 
       onB.awaitAll(ids);
       onC.awaitAll(ids);
@@ -247,14 +241,8 @@ class ClusterTest {
       assertThat(detailedC.getJsonObject("cluster").getString("status")).isEqualTo("DOWN");
 
       // A and B keep serving, and A's scans still reach B.
-      List<String> ids = new ArrayList<>();
-      for (int i = 0; i < 5; i++) {
-        String id = UUID.randomUUID().toString();
-        HttpResponse<Buffer> created = a.post("/api/scans", scan(tableId, "code", "CL-1").put("id", id));
-        assertThat(created.statusCode()).as(created.bodyAsString()).isEqualTo(201);
-        ids.add(id);
-        assertThat(b.post("/api/scans", scan(tableId, "code", "CL-1")).statusCode()).isEqualTo(201);
-      }
+      List<String> ids = postScans(a, 5);
+      postScans(b, 5);
       onB.awaitAll(ids);
       // A stream open on B before C died keeps receiving A's scans (and B's own).
       List<String> streamed = streamOnB.events("scan", 10, STREAM_WAIT).stream()
