@@ -15,12 +15,4 @@ public record LookupRequest(UUID tableId, UUID columnId, String columnName, Stri
     fields.throwIfInvalid();
     return new LookupRequest(tableId, column.id(), column.name(), barcode);
   }
-
-  public JsonObject toJson() {
-    return new JsonObject()
-        .put("table_id", tableId.toString())
-        .put("column_id", columnId == null ? null : columnId.toString())
-        .put("column_name", columnName)
-        .put("barcode", barcode);
-  }
 }

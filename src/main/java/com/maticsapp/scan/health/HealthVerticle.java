@@ -31,10 +31,6 @@ import java.lang.management.ManagementFactory;
  */
 public final class HealthVerticle extends VerticleBase {
 
-  /** Local-map flag set when shutdown begins: readiness goes DOWN first (see {@link Lifecycle}). */
-  public static final String STATE_MAP = Lifecycle.STATE_MAP;
-  public static final String SHUTTING_DOWN = Lifecycle.SHUTTING_DOWN;
-
   private final AppConfig config;
   private final String version;
   private final ClusterStatus cluster;
