@@ -1,5 +1,6 @@
 package com.maticsapp.scan;
 
+import com.maticsapp.scan.auth.Authenticator;
 import com.maticsapp.scan.bus.Lifecycle;
 import com.maticsapp.scan.cluster.ClusterStatus;
 import com.maticsapp.scan.cluster.ConnectionBudget;
@@ -10,6 +11,7 @@ import com.maticsapp.scan.db.DataVerticle;
 import com.maticsapp.scan.db.DatabaseActivity;
 import com.maticsapp.scan.db.Migrations;
 import com.maticsapp.scan.health.HealthVerticle;
+import com.maticsapp.scan.http.ClaimGuard;
 import com.maticsapp.scan.http.HttpVerticle;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -54,6 +56,9 @@ public final class Application {
   private volatile String healthDeployment;
   /** The first HTTP verticle, then the others (see {@link #deployHttp}). */
   private final List<String> httpDeployments = new CopyOnWriteArrayList<>();
+  /** Shared by the HTTP and data verticles: verifies tokens (and remembers verified ones). */
+  private Authenticator authenticator;
+  private ClaimGuard claimGuard;
   private Future<Void> stopping;
 
   private Application(Vertx vertx, PrometheusMeterRegistry registry, HazelcastClusterManager clusterManager) {
@@ -156,8 +161,14 @@ public final class Application {
         version, config.environment(), config.database().describe(), config.database().pool().maxSize(),
         config.database().pooler());
     log.info(ConnectionBudget.of(config).describe());
-    return Migrations.run(vertx, config.database())
-        .compose(migrated -> vertx.deployVerticle(() -> new DataVerticle(config, activity, registry),
+    log.info("auth: {}", config.auth().enabled() ? "tokens required" : "DISABLED: requests without a token act as '"
+        + config.auth().developmentUser() + "' (never in production)");
+    authenticator = new Authenticator(vertx, config.auth());
+    claimGuard = new ClaimGuard(config.auth().pairing().clientFailedClaims(),
+        config.auth().pairing().clientWindow().toMillis(), System::currentTimeMillis);
+    return authenticator.start()
+        .compose(keys -> Migrations.run(vertx, config.database()))
+        .compose(migrated -> vertx.deployVerticle(() -> new DataVerticle(config, activity, registry, authenticator),
             new DeploymentOptions().setInstances(config.data().instances())))
         .compose(data -> {
           dataDeployment = data;
@@ -173,10 +184,10 @@ public final class Application {
   /** The first HTTP verticle, then the others once it listens (a deterministic start-up order). */
   private Future<Void> deployHttp(AppConfig config) {
     int instances = config.http().instances();
-    return vertx.deployVerticle(() -> new HttpVerticle(config, registry), new DeploymentOptions().setInstances(1))
+    return vertx.deployVerticle(() -> new HttpVerticle(config, registry, authenticator, claimGuard), new DeploymentOptions().setInstances(1))
         .compose(first -> {
           httpDeployments.add(first);
-          return instances == 1 ? Future.succeededFuture() : vertx.deployVerticle(() -> new HttpVerticle(config, registry),
+          return instances == 1 ? Future.succeededFuture() : vertx.deployVerticle(() -> new HttpVerticle(config, registry, authenticator, claimGuard),
               new DeploymentOptions().setInstances(instances - 1)).map(rest -> httpDeployments.add(rest));
         })
         .mapEmpty();
@@ -232,7 +243,13 @@ public final class Application {
         })
         .eventually(() -> undeploy(healthDeployment))
         .eventually(() -> undeploy(dataDeployment)
-            .onSuccess(stopped -> log.info("shutdown: HTTP closed, data verticles stopped, database client closed")));
+            .onSuccess(stopped -> log.info("shutdown: HTTP closed, data verticles stopped, database client closed")))
+        .eventually(() -> {
+          if (authenticator != null) {
+            authenticator.close();
+          }
+          return Future.succeededFuture();
+        });
     // Without a context: the futures above belong to event loops that vertx.close() terminates,
     // so nothing may be chained on them after it.
     Promise<Void> stopped = Promise.promise();

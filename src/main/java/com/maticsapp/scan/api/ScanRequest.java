@@ -1,5 +1,6 @@
 package com.maticsapp.scan.api;
 
+import com.maticsapp.scan.auth.Caller;
 import com.maticsapp.scan.bus.ServiceFailure.FieldError;
 import io.vertx.core.json.JsonObject;
 
@@ -22,7 +23,8 @@ public record ScanRequest(
     OffsetDateTime scannedAt,
     String source,
     String deviceId,
-    JsonObject metadata) {
+    JsonObject metadata,
+    Caller caller) {
 
   public static final int METADATA_MAX_LENGTH = 16_384;
   /** Offline phones replay old scans, but a clock a day ahead is broken, not offline. */
@@ -47,7 +49,24 @@ public record ScanRequest(
     if (errors.size() > before) {
       return null;
     }
-    return new ScanRequest(id, tableId, column.id(), column.name(), barcode, scannedAt, source, deviceId, metadata);
+    return new ScanRequest(id, tableId, column.id(), column.name(), barcode, scannedAt, source, deviceId, metadata, null);
+  }
+
+  /**
+   * This scan on behalf of {@code caller}. A guest's scan carries who scanned in its metadata,
+   * under {@code guest} ({@code pairing_id}, {@code scanner_name}, {@code scanner_email}),
+   * replacing anything the client put there: it comes from the guest token, not the body.
+   */
+  public ScanRequest by(Caller caller) {
+    JsonObject stamped = metadata;
+    if (caller.isGuest()) {
+      Caller.Guest guest = caller.guest();
+      stamped = (metadata == null ? new JsonObject() : metadata.copy()).put("guest", new JsonObject()
+          .put("pairing_id", guest.pairingId().toString())
+          .put("scanner_name", guest.scannerName())
+          .put("scanner_email", guest.scannerEmail()));
+    }
+    return new ScanRequest(id, tableId, columnId, columnName, barcode, scannedAt, source, deviceId, stamped, caller);
   }
 
   /** The column a request names, by id or by name (one of the two). */

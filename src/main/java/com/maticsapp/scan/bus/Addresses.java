@@ -9,14 +9,22 @@ package com.maticsapp.scan.bus;
  * ones are answered by any member that serves them. The internal {@code data.*} addresses stay
  * on each member.
  *
+ * <p>Every request to a {@code scans.*} or {@code data.*} address carries the caller's credential
+ * in the {@link #AUTHORIZATION} header ({@code Bearer <token>}: a user's access token or a guest
+ * token), checked by the data verticle exactly as for HTTP; without one the answer is 401. The
+ * acting user is the token's, never a field of the body.
+ *
  * <p>Failures come back as a {@code ReplyException} whose {@code failureCode()} is the HTTP
- * status that describes it (400, 404, 409, 422, 503, 504, 500) and whose message is a JSON
+ * status that describes it (400, 401, 403, 404, 409, 410, 422, 503, 504, 500) and whose message is a JSON
  * problem document: {@code {"title", "status", "detail", "errors": [{"field", "message"}]}}; see
  * {@link ServiceFailure#problemOf}.
  */
 public final class Addresses {
 
   private Addresses() {}
+
+  /** The delivery header that carries the caller's credential: {@code Bearer <token>}. */
+  public static final String AUTHORIZATION = "authorization";
 
   // ---- Public: for internal consumers as much as for the HTTP verticle ----
 
@@ -62,6 +70,15 @@ public final class Addresses {
   public static final String INTERNAL_PREFIX = "data.";
 
   public static final String WORKSPACES_CREATE = "data.workspaces.create";
+  public static final String WORKSPACES_LIST = "data.workspaces.list";
+  public static final String MEMBERS_LIST = "data.members.list";
+  public static final String MEMBERS_PUT = "data.members.put";
+  public static final String MEMBERS_REMOVE = "data.members.remove";
+  public static final String PAIRINGS_OPEN = "data.pairings.open";
+  public static final String PAIRINGS_LIST = "data.pairings.list";
+  public static final String PAIRINGS_REVOKE = "data.pairings.revoke";
+  /** The one address that needs no credential: the pairing code is the credential. */
+  public static final String PAIRINGS_CLAIM = "data.pairings.claim";
   public static final String TABLES_CREATE = "data.tables.create";
   public static final String TABLES_GET = "data.tables.get";
   public static final String ROWS_CREATE = "data.rows.create";

@@ -41,6 +41,20 @@ public final class ServiceFailure extends RuntimeException {
     return new ServiceFailure(404, "Not found", detail, List.of());
   }
 
+  /** The caller's credential is missing, malformed, expired or not ours: answered with WWW-Authenticate. */
+  public static ServiceFailure unauthorized(String detail) {
+    return new ServiceFailure(401, "Unauthorized", detail, List.of());
+  }
+
+  /** The caller is known and may see the thing, but not do this to it. */
+  public static ServiceFailure forbidden(String detail) {
+    return new ServiceFailure(403, "Forbidden", detail, List.of());
+  }
+
+  public static ServiceFailure tooManyRequests(String detail) {
+    return new ServiceFailure(429, "Too many requests", detail, List.of());
+  }
+
   public static ServiceFailure conflict(String detail) {
     return new ServiceFailure(409, "Conflict", detail, List.of());
   }

@@ -16,7 +16,8 @@ public record AppConfig(
     DataConfig data,
     HealthConfig health,
     LimitsConfig limits,
-    ClusterConfig cluster) {
+    ClusterConfig cluster,
+    AuthConfig auth) {
 
   public static final String[] ENVIRONMENTS = {"development", "test", "production"};
 
@@ -130,6 +131,7 @@ public record AppConfig(
             limits.integer("barcodeMaxLength", 512, 8, 2_000),
             limits.integer("pageMaxRows", 1_000, 1, 10_000),
             limits.integer("pageMaxScans", 500, 1, 10_000)),
-        ClusterConfig.from(root.section("cluster")));
+        ClusterConfig.from(root.section("cluster")),
+        AuthConfig.from(root.section("auth"), "production".equals(environment)));
   }
 }

@@ -61,6 +61,19 @@ public final class ConfigLoader {
     map.put("CLUSTER_PORT", "cluster.port");
     map.put("EVENT_BUS_HOST", "cluster.eventBusHost");
     map.put("EVENT_BUS_PORT", "cluster.eventBusPort");
+    map.put("AUTH_ENABLED", "auth.enabled");
+    map.put("AUTH_JWT_SECRET", "auth.jwtSecret");
+    map.put("AUTH_JWKS_URL", "auth.jwksUrl");
+    map.put("AUTH_JWKS_REFRESH", "auth.jwksRefresh");
+    map.put("AUTH_AUDIENCE", "auth.audience");
+    map.put("AUTH_ISSUER", "auth.issuer");
+    map.put("AUTH_CLOCK_SKEW", "auth.clockSkew");
+    map.put("AUTH_ADMIN_ROLES", "auth.adminRoles");
+    map.put("ADMIN_TOKEN", "auth.adminToken");
+    map.put("GUEST_TOKEN_SECRET", "auth.guestTokenSecret");
+    map.put("PAIRING_DEFAULT_TTL", "auth.pairing.defaultTtl");
+    map.put("PAIRING_MAX_TTL", "auth.pairing.maxTtl");
+    map.put("PAIRING_CLAIM_URL", "auth.pairing.claimUrl");
     return Map.copyOf(map);
   }
 

@@ -3,6 +3,8 @@ package com.maticsapp.scan.db;
 import com.maticsapp.scan.api.Fields;
 import com.maticsapp.scan.api.LookupRequest;
 import com.maticsapp.scan.api.ScanRequest;
+import com.maticsapp.scan.auth.Authenticator;
+import com.maticsapp.scan.auth.Caller;
 import com.maticsapp.scan.bus.Addresses;
 import com.maticsapp.scan.bus.Lifecycle;
 import com.maticsapp.scan.bus.ScanCursor;
@@ -45,6 +47,7 @@ public final class DataVerticle extends VerticleBase {
   private final AppConfig config;
   private final DatabaseActivity activity;
   private final MeterRegistry registry;
+  private final Authenticator authenticator;
   private final List<MessageConsumer<JsonObject>> consumers = new ArrayList<>();
   /** Operations received and not yet answered; only touched on this verticle's event loop. */
   private int operations;
@@ -56,8 +59,16 @@ public final class DataVerticle extends VerticleBase {
   private Retries retries;
   private ScanHistoryStore history;
   private DatabaseProbe probe;
+  private TableOperations tables;
 
-  public DataVerticle(AppConfig config, DatabaseActivity activity, MeterRegistry registry) {
+  /** One operation on behalf of an authenticated caller. */
+  @FunctionalInterface
+  interface Operation {
+    Future<JsonObject> apply(Caller caller, JsonObject body);
+  }
+
+  public DataVerticle(AppConfig config, DatabaseActivity activity, MeterRegistry registry, Authenticator authenticator) {
+    this.authenticator = authenticator;
     this.config = config;
     this.activity = activity;
     this.registry = registry;
@@ -79,9 +90,21 @@ public final class DataVerticle extends VerticleBase {
     serve(Addresses.SCANS_RECORD_BATCH, this::recordBatch);
     serve(Addresses.SCANS_LIST, this::listScans);
     serve(Addresses.SCANS_SINCE, this::scansSince);
+    AccessStore access = new AccessStore(client);
     TableOperations tableOperations =
-        new TableOperations(new TableStore(client), new RowStore(client), retries, config.limits());
+        new TableOperations(new TableStore(client), new RowStore(client), access, retries, config.limits());
+    tables = tableOperations;
+    AccessOperations accessOperations = new AccessOperations(new MemberStore(client), new PairingStore(client), access,
+        retries, authenticator, config.auth().pairing(), config.limits().pageMaxRows());
     serve(Addresses.WORKSPACES_CREATE, tableOperations::createWorkspace);
+    serve(Addresses.WORKSPACES_LIST, tableOperations::listWorkspaces);
+    serve(Addresses.MEMBERS_LIST, accessOperations::listMembers);
+    serve(Addresses.MEMBERS_PUT, accessOperations::putMember);
+    serve(Addresses.MEMBERS_REMOVE, accessOperations::removeMember);
+    serve(Addresses.PAIRINGS_OPEN, accessOperations::openPairing);
+    serve(Addresses.PAIRINGS_LIST, accessOperations::listPairings);
+    serve(Addresses.PAIRINGS_REVOKE, accessOperations::revokePairing);
+    serveUnauthenticated(Addresses.PAIRINGS_CLAIM, accessOperations::claim);
     serve(Addresses.TABLES_CREATE, tableOperations::createTable);
     serve(Addresses.TABLES_GET, tableOperations::getTable);
     serve(Addresses.ROWS_CREATE, tableOperations::createRow);
@@ -156,18 +179,33 @@ public final class DataVerticle extends VerticleBase {
   }
 
   /**
-   * Registers one operation. Replies with its result, or fails the request with the
-   * {@link ServiceFailure} it maps to; unexpected failures are logged here, once, with the
-   * address.
+   * Registers one operation. The credential in the {@link Addresses#AUTHORIZATION} header is
+   * checked first, whoever sent the message; then the operation runs for that caller. Replies
+   * with its result, or fails the request with the {@link ServiceFailure} it maps to;
+   * unexpected failures are logged here, once, with the address.
    */
-  private void serve(String address, Function<JsonObject, Future<JsonObject>> operation) {
+  private void serve(String address, Operation operation) {
+    serveMessages(address, message -> authenticator.authenticate(message.headers().get(Addresses.AUTHORIZATION))
+        .compose(caller -> operation.apply(caller, bodyOf(message))));
+  }
+
+  /** For the one address whose request is its own credential (a pairing claim). */
+  private void serveUnauthenticated(String address, Function<JsonObject, Future<JsonObject>> operation) {
+    serveMessages(address, message -> operation.apply(bodyOf(message)));
+  }
+
+  private static JsonObject bodyOf(Message<?> message) {
+    if (!(message.body() instanceof JsonObject body)) {
+      throw ServiceFailure.badRequest("the request body must be a JSON object");
+    }
+    return body;
+  }
+
+  private void serveMessages(String address, Function<Message<JsonObject>, Future<JsonObject>> operation) {
     consumers.add(register(address, message -> {
       Future<JsonObject> result;
       try {
-        if (!(((Message<?>) message).body() instanceof JsonObject body)) {
-          throw ServiceFailure.badRequest("the request body must be a JSON object");
-        }
-        result = operation.apply(body);
+        result = operation.apply(message);
       } catch (RuntimeException e) {
         result = Future.failedFuture(e);
       }
@@ -222,18 +260,18 @@ public final class DataVerticle extends VerticleBase {
     return DatabaseFailures.toServiceFailure(cause);
   }
 
-  private Future<JsonObject> lookup(JsonObject body) {
+  private Future<JsonObject> lookup(Caller caller, JsonObject body) {
     LookupRequest request = LookupRequest.parse(body, config.limits().barcodeMaxLength());
-    return retries.idempotent(() -> lookups.lookup(request));
+    return retries.idempotent(() -> lookups.lookup(request, caller));
   }
 
-  private Future<JsonObject> recordScan(JsonObject body) {
+  private Future<JsonObject> recordScan(Caller caller, JsonObject body) {
     List<FieldError> errors = new ArrayList<>();
     ScanRequest request = ScanRequest.parse(body, "", config.limits().barcodeMaxLength(), errors);
     if (request == null) {
       throw ServiceFailure.invalid(errors);
     }
-    return scans.record(List.of(request)).compose(outcomes -> {
+    return scans.record(List.of(request.by(caller))).compose(outcomes -> {
       Object outcome = outcomes.get(0);
       if (outcome instanceof Throwable failure) {
         // Fail with the failure itself, never a wrapper: a checked one (ConnectException,
@@ -251,7 +289,7 @@ public final class DataVerticle extends VerticleBase {
    * A batch: items that fail validation are answered without touching the database; the
    * rest are recorded by one statement. Results keep request order.
    */
-  private Future<JsonObject> recordBatch(JsonObject body) {
+  private Future<JsonObject> recordBatch(Caller caller, JsonObject body) {
     Fields fields = Fields.of(body);
     JsonArray items = fields.array("scans", true, config.limits().batchMaxScans());
     fields.throwIfInvalid();
@@ -267,7 +305,7 @@ public final class DataVerticle extends VerticleBase {
       if (request == null) {
         results[i] = ServiceFailure.invalid(errors.isEmpty() ? List.of(new FieldError(path, "must be a JSON object")) : errors);
       } else {
-        valid.add(request);
+        valid.add(request.by(caller));
         validIndex.add(i);
       }
     }
@@ -306,7 +344,7 @@ public final class DataVerticle extends VerticleBase {
     }
   }
 
-  private Future<JsonObject> listScans(JsonObject body) {
+  private Future<JsonObject> listScans(Caller caller, JsonObject body) {
     Fields fields = Fields.of(body);
     UUID tableId = fields.uuid("table_id", true);
     UUID columnId = fields.uuid("column_id", false);
@@ -314,11 +352,12 @@ public final class DataVerticle extends VerticleBase {
     Long limit = fields.integer("limit", 1, config.limits().pageMaxScans());
     String before = fields.string("before", false, 200);
     fields.throwIfInvalid();
-    return retries.idempotent(() -> history.page(tableId, columnId, columnName, limit == null ? 50 : limit.intValue(), before));
+    return retries.idempotent(() -> tables.guardedRead(caller, tableId,
+        () -> history.page(tableId, columnId, columnName, limit == null ? 50 : limit.intValue(), before)));
   }
 
   /** The live scan stream's existence check and replay (see {@link Addresses#SCANS_SINCE}). */
-  private Future<JsonObject> scansSince(JsonObject body) {
+  private Future<JsonObject> scansSince(Caller caller, JsonObject body) {
     Fields fields = Fields.of(body);
     UUID tableId = fields.uuid("table_id", true);
     String after = fields.string("after", false, 200);
@@ -328,6 +367,7 @@ public final class DataVerticle extends VerticleBase {
       fields.error("after", "is not a cursor returned by this API");
     }
     fields.throwIfInvalid();
-    return retries.idempotent(() -> history.since(tableId, cursor, limit == null ? 1000 : limit.intValue()));
+    return retries.idempotent(() -> tables.guardedRead(caller, tableId,
+        () -> history.since(tableId, cursor, limit == null ? 1000 : limit.intValue())));
   }
 }

@@ -1,6 +1,8 @@
 package com.maticsapp.scan.db;
 
 import com.maticsapp.scan.api.LookupRequest;
+import com.maticsapp.scan.auth.Caller;
+import com.maticsapp.scan.auth.Permission;
 import com.maticsapp.scan.bus.ServiceFailure;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
@@ -20,7 +22,7 @@ final class LookupStore {
    */
   static final String LOOKUP = """
       WITH target AS (
-        SELECT t.id AS table_id, c.id AS column_id, c.column_type,
+        SELECT t.id AS table_id, c.id AS column_id, c.column_type, matic_role($1, $6, $7) AS caller_role,
                CASE WHEN c.column_type = 'barcode'
                     THEN matic_normalize_barcode(coalesce(c.settings ->> 'normalization', 'exact'), $4) END AS normalized
         FROM (SELECT 1) AS one
@@ -28,7 +30,7 @@ final class LookupStore {
         LEFT JOIN table_columns c ON c.table_id = t.id
                                  AND (c.id = $2::uuid OR ($2::uuid IS NULL AND c.name = $3))
       )
-      SELECT target.table_id, target.column_id, target.column_type, target.normalized,
+      SELECT target.table_id, target.column_id, target.column_type, target.normalized, target.caller_role,
              r.id AS row_id, r.data
       FROM target
       LEFT JOIN LATERAL (
@@ -36,6 +38,8 @@ final class LookupStore {
         FROM barcode_values b
         JOIN table_rows r ON r.id = b.row_id
         WHERE b.column_id = target.column_id AND b.normalized = target.normalized AND NOT r.is_archived
+          -- Members, or a live guest on its own column (Permission.LOOKUP): others read no row.
+          AND (target.caller_role IN ('owner', 'editor', 'scanner', 'viewer') OR target.caller_role = 'guest:' || target.column_id)
         ORDER BY r.position, r.id
         LIMIT $5
       ) r ON true
@@ -51,13 +55,16 @@ final class LookupStore {
   }
 
   /** {@code {rows: [{id, data}], normalized_value, column_id}}. */
-  Future<JsonObject> lookup(LookupRequest request) {
-    Tuple params = Tuple.of(request.tableId(), request.columnId(), request.columnName(), request.barcode(), maxMatchedRows);
+  Future<JsonObject> lookup(LookupRequest request, Caller caller) {
+    Tuple params = Tuple.of(request.tableId(), request.columnId(), request.columnName(), request.barcode(), maxMatchedRows)
+        .addString(caller.memberId()).addUUID(caller.pairingId());
     return client.preparedQuery(LOOKUP).execute(params).map(rows -> toJson(request, rows));
   }
 
   private static JsonObject toJson(LookupRequest request, RowSet<Row> rows) {
     Row first = rows.iterator().next();
+    Permission.LOOKUP.require(first.getString("caller_role"), first.getUUID("column_id"),
+        "table " + request.tableId() + " does not exist");
     ServiceFailure failure = TargetChecks.check(request.tableId(), request.columnId(), request.columnName(),
         first.getUUID("table_id") != null, first.getUUID("column_id") != null,
         first.getString("column_type"), first.getString("normalized") != null);

@@ -19,15 +19,15 @@ import java.util.UUID;
 final class RowStore {
 
   private static final String COLUMNS =
-      "id, table_id, data, is_archived, position, scan_count, last_scanned_at, created_at, updated_at";
+      "id, table_id, data, is_archived, position, scan_count, last_scanned_at, created_at, updated_at, created_by";
 
-  static final String INSERT_ROW = "INSERT INTO table_rows (table_id, data) VALUES ($1, $2) RETURNING " + COLUMNS;
+  static final String INSERT_ROW = "INSERT INTO table_rows (table_id, data, created_by) VALUES ($1, $2, $3) RETURNING " + COLUMNS;
 
   /** All rows of a bulk request in one statement and one transaction, positions in request order. */
   static final String INSERT_ROWS = """
       WITH inserted AS (
-        INSERT INTO table_rows (table_id, data)
-        SELECT $1, d.data::jsonb
+        INSERT INTO table_rows (table_id, data, created_by)
+        SELECT $1, d.data::jsonb, $3
         FROM unnest($2::text[]) WITH ORDINALITY AS d(data, ord)
         ORDER BY d.ord
         RETURNING id, position
@@ -36,8 +36,6 @@ final class RowStore {
       """;
 
   static final String SELECT_ROW = "SELECT " + COLUMNS + " FROM table_rows WHERE table_id = $1 AND id = $2";
-
-  static final String TABLE_EXISTS = "SELECT EXISTS (SELECT 1 FROM data_tables WHERE id = $1) AS found";
 
   static final String FIRST_PAGE = "SELECT " + COLUMNS + """
        FROM table_rows
@@ -71,15 +69,15 @@ final class RowStore {
     this.client = client;
   }
 
-  Future<JsonObject> insert(UUID tableId, JsonObject data) {
-    return client.preparedQuery(INSERT_ROW).execute(Tuple.of(tableId, data))
+  Future<JsonObject> insert(UUID tableId, JsonObject data, String createdBy) {
+    return client.preparedQuery(INSERT_ROW).execute(Tuple.of(tableId, data, createdBy))
         .map(rows -> toJson(rows.iterator().next()));
   }
 
   /** {@code {inserted, rows: [{id, position}]}} in request order. */
-  Future<JsonObject> insertAll(UUID tableId, List<JsonObject> rows) {
+  Future<JsonObject> insertAll(UUID tableId, List<JsonObject> rows, String createdBy) {
     String[] data = rows.stream().map(JsonObject::encode).toArray(String[]::new);
-    return client.preparedQuery(INSERT_ROWS).execute(Tuple.of(tableId).addArrayOfString(data)).map(inserted -> {
+    return client.preparedQuery(INSERT_ROWS).execute(Tuple.of(tableId).addArrayOfString(data).addString(createdBy)).map(inserted -> {
       JsonArray ids = new JsonArray();
       inserted.forEach(row -> ids.add(new JsonObject()
           .put("id", SqlValues.uuid(row, "id"))
@@ -108,18 +106,16 @@ final class RowStore {
   }
 
   /**
-   * One page in (position, id) order: {@code {rows, next_cursor}}. The existence check and
-   * the page are sent together on the pipelined connection.
+   * One page in (position, id) order: {@code {rows, next_cursor}}. The table's existence (and
+   * the caller's access to it) is checked by the access statement sent along with it.
    */
   Future<JsonObject> page(UUID tableId, boolean includeArchived, int limit, String after) {
     Cursor cursor = Cursor.decode(after, "after");
-    Future<Boolean> exists = client.preparedQuery(TABLE_EXISTS).execute(Tuple.of(tableId))
-        .map(rows -> rows.iterator().next().getBoolean("found"));
     Tuple params = Tuple.of(tableId, includeArchived, limit + 1);
     if (cursor != null) {
       params.addLong(parsePosition(cursor.key())).addUUID(cursor.id());
     }
-    Future<JsonObject> page = client.preparedQuery(cursor == null ? FIRST_PAGE : NEXT_PAGE).execute(params)
+    return client.preparedQuery(cursor == null ? FIRST_PAGE : NEXT_PAGE).execute(params)
         .map(rows -> {
           JsonArray items = new JsonArray();
           Row last = null;
@@ -135,12 +131,6 @@ final class RowStore {
               : null;
           return new JsonObject().put("rows", items).put("next_cursor", next);
         });
-    return Future.all(exists, page).map(both -> {
-      if (!exists.result()) {
-        throw ServiceFailure.notFound("table " + tableId + " does not exist");
-      }
-      return page.result();
-    });
   }
 
   private static long parsePosition(String key) {
@@ -161,6 +151,7 @@ final class RowStore {
         .put("scan_count", row.getInteger("scan_count"))
         .put("last_scanned_at", SqlValues.time(row, "last_scanned_at"))
         .put("created_at", SqlValues.time(row, "created_at"))
-        .put("updated_at", SqlValues.time(row, "updated_at"));
+        .put("updated_at", SqlValues.time(row, "updated_at"))
+        .put("created_by", row.getString("created_by"));
   }
 }

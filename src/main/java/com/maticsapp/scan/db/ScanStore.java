@@ -1,6 +1,7 @@
 package com.maticsapp.scan.db;
 
 import com.maticsapp.scan.api.ScanRequest;
+import com.maticsapp.scan.auth.Permission;
 import com.maticsapp.scan.bus.ServiceFailure;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
@@ -34,12 +35,15 @@ final class ScanStore {
    */
   static final String RECORD_SCANS = """
       WITH req AS (
-        SELECT * FROM unnest($1::int[], $2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::timestamptz[], $8::text[], $9::text[], $10::text[])
-          AS r(ord, id, table_id, column_id, column_name, barcode, scanned_at, source, device_id, metadata)
+        SELECT * FROM unnest($1::int[], $2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::timestamptz[], $8::text[], $9::text[], $10::text[],
+                             $12::text[], $13::uuid[])
+          AS r(ord, id, table_id, column_id, column_name, barcode, scanned_at, source, device_id, metadata, member_id, pairing_id)
       ),
-      target AS (
+      resolved AS (
         SELECT req.ord, coalesce(req.id, gen_random_uuid()) AS scan_id,
                req.table_id, req.barcode, req.scanned_at, req.source, req.device_id, req.metadata,
+               req.member_id, req.pairing_id, coalesce(req.member_id, 'guest:' || req.pairing_id) AS created_by,
+               matic_role(req.table_id, req.member_id, req.pairing_id) AS caller_role,
                t.workspace_id, c.id AS column_id, c.name AS column_name, c.column_type,
                CASE WHEN c.column_type = 'barcode'
                     THEN matic_normalize_barcode(coalesce(c.settings ->> 'normalization', 'exact'), req.barcode) END AS normalized
@@ -47,6 +51,12 @@ final class ScanStore {
         LEFT JOIN data_tables t ON t.id = req.table_id
         LEFT JOIN table_columns c ON c.table_id = t.id
                                  AND (c.id = req.column_id OR (req.column_id IS NULL AND c.name = req.column_name))
+      ),
+      -- Only scanners and up, or a live guest on its own column, may record (Permission.SCAN).
+      target AS (
+        SELECT resolved.*,
+               coalesce(caller_role IN ('owner', 'editor', 'scanner') OR caller_role = 'guest:' || column_id, false) AS allowed
+        FROM resolved
       ),
       matches AS (
         SELECT t.ord, m.row_ids, m.rows,
@@ -61,14 +71,15 @@ final class ScanStore {
                 ORDER BY r.position, r.id
                 LIMIT $11) r
         ) m
-        WHERE t.normalized IS NOT NULL
+        WHERE t.normalized IS NOT NULL AND t.allowed
       ),
       inserted AS (
         INSERT INTO scan_history (id, workspace_id, table_id, column_id, column_name, barcode, normalized_barcode, status,
-                                  matched_row_ids, matched_rows, source, device_id, metadata, scanned_at)
+                                  matched_row_ids, matched_rows, source, device_id, metadata, scanned_at, created_by, pairing_id)
         SELECT t.scan_id, t.workspace_id, t.table_id, t.column_id, t.column_name, t.barcode, t.normalized,
                CASE WHEN cardinality(m.row_ids) > 0 THEN 'success' ELSE 'failure' END,
-               m.row_ids, m.rows, t.source, t.device_id, coalesce(t.metadata::jsonb, '{}'), coalesce(t.scanned_at, now())
+               m.row_ids, m.rows, t.source, t.device_id, coalesce(t.metadata::jsonb, '{}'), coalesce(t.scanned_at, now()),
+               t.created_by, t.pairing_id
         FROM target t JOIN matches m ON m.ord = t.ord
         ORDER BY t.ord
         ON CONFLICT (id) DO NOTHING
@@ -83,7 +94,7 @@ final class ScanStore {
               GROUP BY u.row_id) n
         WHERE r.id = n.row_id
       )
-      SELECT t.ord, t.workspace_id IS NOT NULL AS table_found, t.column_id IS NOT NULL AS column_found,
+      SELECT t.ord, t.caller_role, t.column_id AS resolved_column_id, t.workspace_id IS NOT NULL AS table_found, t.column_id IS NOT NULL AS column_found,
              t.column_type, t.normalized IS NOT NULL AS barcode_valid,
              coalesce(s.fresh AND m.nth = 1, false) AS created, s.*
       FROM target t
@@ -127,6 +138,8 @@ final class ScanStore {
     String[] sources = new String[n];
     String[] devices = new String[n];
     String[] metadata = new String[n];
+    String[] members = new String[n];
+    UUID[] pairings = new UUID[n];
     for (int i = 0; i < n; i++) {
       ScanRequest scan = scans.get(i);
       ord[i] = i;
@@ -139,6 +152,8 @@ final class ScanStore {
       sources[i] = scan.source();
       devices[i] = scan.deviceId();
       metadata[i] = scan.metadata() == null ? null : scan.metadata().encode();
+      members[i] = scan.caller().memberId();
+      pairings[i] = scan.caller().pairingId();
     }
     Tuple params = Tuple.tuple()
         .addArrayOfInteger(ord)
@@ -151,7 +166,9 @@ final class ScanStore {
         .addArrayOfString(sources)
         .addArrayOfString(devices)
         .addArrayOfString(metadata)
-        .addInteger(maxMatchedRows);
+        .addInteger(maxMatchedRows)
+        .addArrayOfString(members)
+        .addArrayOfUUID(pairings);
     return client.preparedQuery(RECORD_SCANS).execute(params)
         .compose(rows -> outcomes(scans, rows));
   }
@@ -191,7 +208,13 @@ final class ScanStore {
 
   /** A {@link Recorded}, a {@link ServiceFailure}, or null when the stored scan is not visible yet. */
   private static Object outcome(ScanRequest request, Row row) {
-    ServiceFailure failure = TargetChecks.check(request.tableId(), request.columnId(), request.columnName(),
+    // Access first: a caller without it learns nothing about the table's columns.
+    ServiceFailure failure = Permission.SCAN.check(row.getString("caller_role"), row.getUUID("resolved_column_id"),
+        "table " + request.tableId() + " does not exist");
+    if (failure != null) {
+      return failure;
+    }
+    failure = TargetChecks.check(request.tableId(), request.columnId(), request.columnName(),
         row.getBoolean("table_found"), row.getBoolean("column_found"),
         row.getString("column_type"), row.getBoolean("barcode_valid"));
     if (failure != null) {
@@ -229,6 +252,8 @@ final class ScanStore {
         .put("device_id", row.getString("device_id"))
         .put("metadata", (JsonObject) row.getValue("metadata"))
         .put("scanned_at", SqlValues.time(row, "scanned_at"))
-        .put("created_at", SqlValues.time(row, "created_at"));
+        .put("created_at", SqlValues.time(row, "created_at"))
+        .put("created_by", row.getString("created_by"))
+        .put("pairing_id", SqlValues.uuid(row, "pairing_id"));
   }
 }

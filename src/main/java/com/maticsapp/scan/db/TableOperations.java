@@ -5,6 +5,8 @@ import com.maticsapp.scan.api.CreateTable;
 import com.maticsapp.scan.api.CreateWorkspace;
 import com.maticsapp.scan.api.Fields;
 import com.maticsapp.scan.api.RowChange;
+import com.maticsapp.scan.auth.Caller;
+import com.maticsapp.scan.auth.Permission;
 import com.maticsapp.scan.bus.ServiceFailure;
 import com.maticsapp.scan.bus.ServiceFailure.FieldError;
 import com.maticsapp.scan.config.AppConfig;
@@ -16,57 +18,69 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.Supplier;
 
 /**
- * The workspace, table and row operations the data verticle serves: each reads its request,
- * checks cells against the table's columns where it writes them, and calls the stores. Reads
- * are retried on transient failures; writes without an idempotency key are not.
+ * The workspace, table and row operations the data verticle serves, each on behalf of a
+ * {@link Caller}: it reads the request, checks the caller's role ({@link Permission}), checks
+ * cells against the table's columns where it writes them, and calls the stores. Reads are
+ * retried on transient failures; writes without an idempotency key are not.
  */
 final class TableOperations {
 
   private final TableStore tables;
   private final RowStore rows;
+  private final AccessStore access;
   private final Retries retries;
   private final AppConfig.LimitsConfig limits;
 
-  TableOperations(TableStore tables, RowStore rows, Retries retries, AppConfig.LimitsConfig limits) {
+  TableOperations(TableStore tables, RowStore rows, AccessStore access, Retries retries, AppConfig.LimitsConfig limits) {
     this.tables = tables;
     this.rows = rows;
+    this.access = access;
     this.retries = retries;
     this.limits = limits;
   }
 
-  Future<JsonObject> createWorkspace(JsonObject body) {
-    return tables.createWorkspace(CreateWorkspace.parse(body));
+  /** Any user may create a workspace; they become its owner. */
+  Future<JsonObject> createWorkspace(Caller caller, JsonObject body) {
+    Permission.EDIT.requireCallerKind(caller);
+    return tables.createWorkspace(CreateWorkspace.parse(body), caller);
   }
 
-  Future<JsonObject> createTable(JsonObject body) {
-    return tables.createTable(CreateTable.parse(body));
+  Future<JsonObject> listWorkspaces(Caller caller, JsonObject body) {
+    Permission.READ.requireCallerKind(caller);
+    return retries.idempotent(() -> tables.myWorkspaces(caller, limits.pageMaxRows()));
   }
 
-  Future<JsonObject> getTable(JsonObject body) {
+  Future<JsonObject> createTable(Caller caller, JsonObject body) {
+    Permission.EDIT.requireCallerKind(caller);
+    return tables.createTable(CreateTable.parse(body), caller);
+  }
+
+  Future<JsonObject> getTable(Caller caller, JsonObject body) {
     UUID tableId = requiredUuid(body, "table_id");
-    return retries.idempotent(() -> tables.getTable(tableId));
+    return retries.idempotent(() -> guardedRead(caller, tableId, () -> tables.getTable(tableId)));
   }
 
-  Future<JsonObject> getRow(JsonObject body) {
+  Future<JsonObject> getRow(Caller caller, JsonObject body) {
     UUID tableId = requiredUuid(body, "table_id");
     UUID rowId = requiredUuid(body, "row_id");
-    return retries.idempotent(() -> rows.get(tableId, rowId));
+    return retries.idempotent(() -> guardedRead(caller, tableId, () -> rows.get(tableId, rowId)));
   }
 
-  Future<JsonObject> createRow(JsonObject body) {
+  Future<JsonObject> createRow(Caller caller, JsonObject body) {
     Fields fields = Fields.of(body);
     UUID tableId = fields.uuid("table_id", true);
     JsonObject data = fields.object("data", true, CellRules.ROW_DATA_MAX_LENGTH);
     fields.throwIfInvalid();
-    return tables.columnTypes(tableId).compose(types -> {
+    return editableColumns(caller, tableId).compose(types -> {
       checkCells(data, types);
-      return rows.insert(tableId, data);
+      return rows.insert(tableId, data, caller.actor());
     });
   }
 
-  Future<JsonObject> createRows(JsonObject body) {
+  Future<JsonObject> createRows(Caller caller, JsonObject body) {
     Fields fields = Fields.of(body);
     UUID tableId = fields.uuid("table_id", true);
     JsonArray items = fields.array("rows", true, limits.bulkMaxRows());
@@ -74,7 +88,7 @@ final class TableOperations {
       fields.error("rows", "must not be empty");
     }
     fields.throwIfInvalid();
-    return tables.columnTypes(tableId).compose(types -> {
+    return editableColumns(caller, tableId).compose(types -> {
       List<FieldError> errors = new ArrayList<>();
       List<JsonObject> data = new ArrayList<>(items.size());
       for (int i = 0; i < items.size() && errors.size() < 50; i++) {
@@ -89,32 +103,68 @@ final class TableOperations {
       if (!errors.isEmpty()) {
         throw ServiceFailure.invalid(errors);
       }
-      return rows.insertAll(tableId, data);
+      return rows.insertAll(tableId, data, caller.actor());
     });
   }
 
-  Future<JsonObject> listRows(JsonObject body) {
+  Future<JsonObject> listRows(Caller caller, JsonObject body) {
     Fields fields = Fields.of(body);
     UUID tableId = fields.uuid("table_id", true);
     Long limit = fields.integer("limit", 1, limits.pageMaxRows());
     String after = fields.string("after", false, 200);
     Boolean includeArchived = fields.bool("include_archived");
     fields.throwIfInvalid();
-    return retries.idempotent(() -> rows.page(tableId, Boolean.TRUE.equals(includeArchived), limit == null ? 100 : limit.intValue(), after));
+    return retries.idempotent(() -> guardedRead(caller, tableId,
+        () -> rows.page(tableId, Boolean.TRUE.equals(includeArchived), limit == null ? 100 : limit.intValue(), after)));
   }
 
-  Future<JsonObject> updateRow(JsonObject body) {
+  Future<JsonObject> updateRow(Caller caller, JsonObject body) {
     Fields fields = Fields.of(body);
     UUID tableId = fields.uuid("table_id", true);
     UUID rowId = fields.uuid("row_id", true);
     fields.throwIfInvalid();
     RowChange change = RowChange.parse(body, CellRules.ROW_DATA_MAX_LENGTH);
-    if (change.data() == null) {
+    return editableColumns(caller, tableId).compose(types -> {
+      if (change.data() != null) {
+        checkCells(change.data(), types);
+      }
       return rows.update(tableId, rowId, change);
-    }
-    return tables.columnTypes(tableId).compose(types -> {
-      checkCells(change.data(), types);
-      return rows.update(tableId, rowId, change);
+    });
+  }
+
+  /**
+   * A read of one table's data on behalf of {@code caller}: the access statement and the read
+   * travel together on the pipeline (one round trip); the read's result is only handed out when
+   * the caller may read the table, and a caller who may not learns nothing from its failure either.
+   */
+  Future<JsonObject> guardedRead(Caller caller, UUID tableId, Supplier<Future<JsonObject>> read) {
+    Permission.READ.requireCallerKind(caller);
+    Future<String> role = access.tableRole(tableId, caller);
+    Future<JsonObject> result = read.get();
+    return Future.join(role, result).transform(done -> {
+      if (role.failed()) {
+        return Future.failedFuture(role.cause());
+      }
+      Permission.READ.require(role.result(), null, "table " + tableId + " does not exist");
+      return result;
+    });
+  }
+
+  /**
+   * The table's column types, once the caller is known to be an owner or editor of its
+   * workspace: the access check and the column read travel together; the write that follows
+   * waits for both.
+   */
+  private Future<Map<String, String>> editableColumns(Caller caller, UUID tableId) {
+    Permission.EDIT.requireCallerKind(caller);
+    Future<String> role = access.tableRole(tableId, caller);
+    Future<Map<String, String>> types = tables.columnTypes(tableId);
+    return Future.join(role, types).transform(done -> {
+      if (role.failed()) {
+        return Future.failedFuture(role.cause());
+      }
+      Permission.EDIT.require(role.result(), null, "table " + tableId + " does not exist");
+      return types;
     });
   }
 

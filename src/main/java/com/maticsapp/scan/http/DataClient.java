@@ -42,15 +42,23 @@ final class DataClient {
     return new DeliveryOptions().setSendTimeout(duration.toMillis()).setLocalOnly(true);
   }
 
-  /** Asks {@code address} with that route's deadline; past it the answer is a 504. */
-  Future<JsonObject> request(String address, JsonObject body) {
-    return vertx.eventBus().<JsonObject>request(address, body, deliveryByAddress.getOrDefault(address, delivery))
-        .map(reply -> reply.body());
+  /**
+   * Asks {@code address} with that route's deadline (past it the answer is a 504), on behalf of
+   * the request's caller: the credential the request proved itself with travels in the
+   * {@link Addresses#AUTHORIZATION} header and is checked again by the data verticle.
+   */
+  Future<JsonObject> request(RoutingContext ctx, String address, JsonObject body) {
+    DeliveryOptions options = new DeliveryOptions(deliveryByAddress.getOrDefault(address, delivery));
+    String credential = ctx.get(Authentication.CREDENTIAL);
+    if (credential != null) {
+      options.addHeader(Addresses.AUTHORIZATION, credential);
+    }
+    return vertx.eventBus().<JsonObject>request(address, body, options).map(reply -> reply.body());
   }
 
   /** Forwards and answers with {@code status} and the reply as the body. */
   void forward(RoutingContext ctx, String address, JsonObject body, int status) {
-    request(address, body).onComplete(outcome -> {
+    request(ctx, address, body).onComplete(outcome -> {
       if (outcome.succeeded()) {
         responses.json(ctx, status, outcome.result());
       } else {

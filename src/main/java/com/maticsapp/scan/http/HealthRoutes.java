@@ -40,7 +40,7 @@ final class HealthRoutes {
 
   /** 200 for UP, 503 for DOWN; the body is the health document either way. */
   private void probe(RoutingContext ctx, String probe) {
-    bus.request(Addresses.HEALTH_STATUS, new JsonObject().put("probe", probe)).onComplete(outcome -> {
+    bus.request(ctx, Addresses.HEALTH_STATUS, new JsonObject().put("probe", probe)).onComplete(outcome -> {
       if (outcome.succeeded()) {
         JsonObject status = outcome.result();
         boolean up = "UP".equals(status.getString("status"));

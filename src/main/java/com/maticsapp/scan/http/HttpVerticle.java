@@ -1,10 +1,12 @@
 package com.maticsapp.scan.http;
 
+import com.maticsapp.scan.auth.Authenticator;
 import com.maticsapp.scan.bus.Lifecycle;
 import com.maticsapp.scan.bus.ServiceFailure;
 import com.maticsapp.scan.config.AppConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
@@ -33,15 +35,19 @@ public final class HttpVerticle extends VerticleBase {
 
   private final AppConfig config;
   private final PrometheusMeterRegistry registry;
+  private final Authenticator authenticator;
+  private final ClaimGuard claimGuard;
   private HttpServer server;
   private Router router;
   private Responses responses;
   private HttpDrain drain;
   private ScanStreamRoutes streams;
 
-  public HttpVerticle(AppConfig config, PrometheusMeterRegistry registry) {
+  public HttpVerticle(AppConfig config, PrometheusMeterRegistry registry, Authenticator authenticator, ClaimGuard claimGuard) {
     this.config = config;
     this.registry = registry;
+    this.authenticator = authenticator;
+    this.claimGuard = claimGuard;
   }
 
   @Override
@@ -52,6 +58,9 @@ public final class HttpVerticle extends VerticleBase {
       ScanRoutes scans = new ScanRoutes(data, responses, config.limits());
       TableRoutes tables = new TableRoutes(data, config.limits());
       HealthRoutes health = new HealthRoutes(data, responses, registry, openApi);
+      AccessRoutes access = new AccessRoutes(data, responses, claimGuard);
+      Authentication authentication = new Authentication(authenticator, responses);
+      Handler<RoutingContext> caller = authentication::required;
       streams = new ScanStreamRoutes(vertx, data, responses, config.http().stream(), registry);
       BodyHandler body = BodyHandler.create(false).setBodyLimit(config.http().bodyLimit());
       BodyHandler bulkBody = BodyHandler.create(false).setBodyLimit(config.http().bulkBodyLimit());
@@ -68,20 +77,33 @@ public final class HttpVerticle extends VerticleBase {
       router.get("/metrics").handler(health::metrics);
       router.get("/api/openapi.yaml").handler(health::openApi);
 
-      router.post("/api/workspaces").handler(body).handler(tables::createWorkspace);
-      router.post("/api/tables").handler(body).handler(tables::createTable);
-      router.get("/api/tables/:table_id").handler(tables::getTable);
-      router.post("/api/tables/:table_id/rows/bulk").handler(bulkBody).handler(tables::createRows);
-      router.post("/api/tables/:table_id/rows").handler(body).handler(tables::createRow);
-      router.get("/api/tables/:table_id/rows/search").handler(scans::search);
-      router.get("/api/tables/:table_id/rows").handler(tables::listRows);
-      router.get("/api/tables/:table_id/rows/:row_id").handler(tables::getRow);
-      router.get("/api/tables/:table_id/scans/stream").handler(streams::stream);
-      router.patch("/api/tables/:table_id/rows/:row_id").handler(body).handler(tables::updateRow);
+      // Open: health probes, the API description, and claiming a pairing (the code is the credential).
+      router.post("/api/pairings/claim").handler(body).handler(access::claim);
 
-      router.post("/api/scans/batch").handler(bulkBody).handler(scans::recordBatch);
-      router.post("/api/scans").handler(body).handler(scans::record);
-      router.get("/api/scans").handler(scans::list);
+      // Everything else acts for the caller its bearer token proves (401 without one). Body
+      // handlers come first (vertx-web's order); the body limits bound what that costs.
+      router.post("/api/workspaces").handler(body).handler(caller).handler(tables::createWorkspace);
+      router.get("/api/workspaces").handler(caller).handler(access::listWorkspaces);
+      router.get("/api/workspaces/:workspace_id/members").handler(caller).handler(access::listMembers);
+      router.put("/api/workspaces/:workspace_id/members/:user_id").handler(body).handler(caller).handler(access::putMember);
+      router.delete("/api/workspaces/:workspace_id/members/:user_id").handler(caller).handler(access::removeMember);
+
+      router.post("/api/tables").handler(body).handler(caller).handler(tables::createTable);
+      router.get("/api/tables/:table_id").handler(caller).handler(tables::getTable);
+      router.post("/api/tables/:table_id/rows/bulk").handler(bulkBody).handler(caller).handler(tables::createRows);
+      router.post("/api/tables/:table_id/rows").handler(body).handler(caller).handler(tables::createRow);
+      router.get("/api/tables/:table_id/rows/search").handler(caller).handler(scans::search);
+      router.get("/api/tables/:table_id/rows").handler(caller).handler(tables::listRows);
+      router.get("/api/tables/:table_id/rows/:row_id").handler(caller).handler(tables::getRow);
+      router.patch("/api/tables/:table_id/rows/:row_id").handler(body).handler(caller).handler(tables::updateRow);
+      router.get("/api/tables/:table_id/scans/stream").handler(authentication::requiredForStream).handler(streams::stream);
+      router.post("/api/tables/:table_id/pairings").handler(body).handler(caller).handler(access::openPairing);
+      router.get("/api/tables/:table_id/pairings").handler(caller).handler(access::listPairings);
+      router.delete("/api/tables/:table_id/pairings/:pairing_id").handler(caller).handler(access::revokePairing);
+
+      router.post("/api/scans/batch").handler(bulkBody).handler(caller).handler(scans::recordBatch);
+      router.post("/api/scans").handler(body).handler(caller).handler(scans::record);
+      router.get("/api/scans").handler(caller).handler(scans::list);
 
       router.route().failureHandler(ctx -> failed(ctx, responses));
       router.errorHandler(400, ctx -> responses.problem(ctx, 400, "Bad request", "the request line or headers are malformed", null));

@@ -16,6 +16,7 @@ final class Responses {
   private static final Logger log = LoggerFactory.getLogger(Responses.class);
   static final String JSON = "application/json";
   static final String PROBLEM_JSON = "application/problem+json";
+  static final String WWW_AUTHENTICATE = "WWW-Authenticate";
 
   private final long retryAfterSeconds;
 
@@ -46,8 +47,13 @@ final class Responses {
     if (errors != null && !errors.isEmpty()) {
       problem.put("errors", errors);
     }
-    if (status == 503 || status == 429) {
+    if ((status == 503 || status == 429) && !response.headers().contains(HttpHeaders.RETRY_AFTER)) {
       response.putHeader(HttpHeaders.RETRY_AFTER, Long.toString(retryAfterSeconds));
+    }
+    if (status == 401 && !response.headers().contains(WWW_AUTHENTICATE)) {
+      // RFC 6750: a request that carried a token is told the token is the problem.
+      response.putHeader(WWW_AUTHENTICATE, ctx.request().headers().contains(HttpHeaders.AUTHORIZATION)
+          ? "Bearer realm=\"matic-scan\", error=\"invalid_token\"" : "Bearer realm=\"matic-scan\"");
     }
     response.setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, PROBLEM_JSON).end(problem.toBuffer());
   }

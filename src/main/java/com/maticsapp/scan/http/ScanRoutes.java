@@ -39,7 +39,7 @@ final class ScanRoutes {
     } catch (ServiceFailure failure) {
       throw renamed(failure, "barcode", "value");
     }
-    data.request(Addresses.SCANS_LOOKUP, query).onComplete(outcome -> {
+    data.request(ctx, Addresses.SCANS_LOOKUP, query).onComplete(outcome -> {
       if (outcome.succeeded()) {
         JsonObject found = outcome.result();
         responses.json(ctx, 200, new JsonObject()
@@ -60,7 +60,7 @@ final class ScanRoutes {
     if (ScanRequest.parse(body, "", limits.barcodeMaxLength(), errors) == null) {
       throw ServiceFailure.invalid(errors);
     }
-    data.request(Addresses.SCANS_RECORD, body).onComplete(outcome -> {
+    data.request(ctx, Addresses.SCANS_RECORD, body).onComplete(outcome -> {
       if (outcome.succeeded()) {
         JsonObject reply = outcome.result();
         responses.json(ctx, reply.getBoolean("created") ? 201 : 200, reply.getJsonObject("scan"));
@@ -80,7 +80,7 @@ final class ScanRoutes {
     if (scans.isEmpty() || scans.size() > limits.batchMaxScans()) {
       throw ServiceFailure.invalid("scans", "must have between 1 and " + limits.batchMaxScans() + " items");
     }
-    data.request(Addresses.SCANS_RECORD_BATCH, body).onComplete(outcome -> {
+    data.request(ctx, Addresses.SCANS_RECORD_BATCH, body).onComplete(outcome -> {
       if (outcome.failed()) {
         responses.failure(ctx, outcome.cause());
         return;

@@ -109,7 +109,7 @@ final class ScanStreamRoutes {
         .put("table_id", tableId)
         .put("after", resume == null ? null : resume.encode())
         .put("limit", config.replayMax());
-    data.request(Addresses.SCANS_SINCE, query).onComplete(since -> {
+    data.request(ctx, Addresses.SCANS_SINCE, query).onComplete(since -> {
       if (since.succeeded()) {
         stream.open(since.result());
         if (stream.opened()) {

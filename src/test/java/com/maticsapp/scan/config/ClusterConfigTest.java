@@ -1,5 +1,6 @@
 package com.maticsapp.scan.config;
 
+import com.maticsapp.scan.support.ProductionSecrets;
 import com.maticsapp.scan.cluster.ConnectionBudget;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -83,7 +84,8 @@ class ClusterConfigTest {
     JsonObject files = new JsonObject().put("cluster", new JsonObject()
         .put("enabled", true)
         .put("clusterName", "scan-eu")
-        .put("members", new JsonArray().add("scan-1.internal:5701").add("scan-2.internal:5701")));
+        .put("members", new JsonArray().add("scan-1.internal:5701").add("scan-2.internal:5701")))
+        .put("auth", new JsonObject().put("enabled", false));
 
     ClusterConfig cluster = ConfigLoader.fromJson("test", files, Map.of()).cluster();
 
@@ -159,11 +161,11 @@ class ClusterConfigTest {
   }
 
   private AppConfig load(Map<String, String> env) {
-    return ConfigLoader.load(vertx, new HashMap<>(env)).await();
+    return ConfigLoader.load(vertx, ProductionSecrets.added(env)).await();
   }
 
   private ConfigException configFailure(Map<String, String> env) {
-    Future<AppConfig> loading = ConfigLoader.load(vertx, new HashMap<>(env));
+    Future<AppConfig> loading = ConfigLoader.load(vertx, ProductionSecrets.added(env));
     catchThrowable(loading::await);
     assertThat(loading.failed()).as("configuration should have been rejected: %s", env).isTrue();
     assertThat(loading.cause()).isInstanceOf(ConfigException.class);

@@ -1,5 +1,6 @@
 package com.maticsapp.scan.http;
 
+import com.maticsapp.scan.auth.Authenticator;
 import com.maticsapp.scan.config.AppConfig;
 import com.maticsapp.scan.config.ConfigLoader;
 import com.maticsapp.scan.support.RunningService;
@@ -57,7 +58,8 @@ class OpenApiDocumentTest {
         "ENVIRONMENT", "test",
         "DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")).await();
     // Only the router is needed: no database, data or health verticle is deployed.
-    http = new HttpVerticle(config, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+    http = new HttpVerticle(config, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
+        new Authenticator(vertx, config.auth()), new ClaimGuard(10, 60_000, System::currentTimeMillis));
     vertx.deployVerticle(http).await();
     try (InputStream in = getClass().getResourceAsStream("/openapi.yaml")) {
       assertThat(in).as("openapi.yaml on the class path").isNotNull();

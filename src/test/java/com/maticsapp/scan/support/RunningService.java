@@ -11,6 +11,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
+import io.vertx.ext.web.client.WebClientSession;
 
 import java.util.HashMap;
 import java.util.List;
@@ -33,13 +34,30 @@ public final class RunningService implements AutoCloseable {
   private final int port;
   private final WebClient http;
 
+  /** The user every request of {@link #client()} acts as, unless a test sets its own Authorization header. */
+  public static final String USER = "user-1";
+
   private RunningService(Application app, AppConfig config, int port) {
     this.app = app;
     this.config = config;
     this.port = port;
-    this.http = WebClient.create(app.vertx(),
+    this.http = as(app.vertx(), port, Tokens.user(USER));
+  }
+
+  /**
+   * A client whose every request carries {@code token} (null: no Authorization header), like a
+   * signed-in app would send it.
+   */
+  public static WebClient as(Vertx vertx, int port, String token) {
+    WebClient plain = WebClient.create(vertx,
         new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(port),
         new PoolOptions().setHttp1MaxSize(64));
+    return token == null ? plain : WebClientSession.create(plain).addHeader("Authorization", Tokens.bearer(token));
+  }
+
+  /** A client acting as another user (a token for {@code userId}) or with any other token. */
+  public WebClient clientWithToken(String token) {
+    return as(app.vertx(), port, token);
   }
 
   /** Starts against {@code database} with the test environment's configuration. */

@@ -84,6 +84,9 @@ public final class SseStream implements AutoCloseable {
       HttpClientResponse response = client.request(HttpMethod.GET, path).compose(request -> {
         sent[0] = request;
         request.putHeader("Accept", "text/event-stream");
+        if (!path.contains("access_token=")) {
+          request.putHeader("Authorization", Tokens.bearer(Tokens.user(RunningService.USER)));
+        }
         if (lastEventId != null) {
           request.putHeader("Last-Event-ID", lastEventId);
         }

@@ -1,0 +1,146 @@
+package com.maticsapp.scan.config;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Who may call, and how that is proven (docs/security.md).
+ *
+ * <p>Users present the access token their identity provider issued: verified with the HS256
+ * {@code jwtSecret} and/or the ES256/RS256 keys published at {@code jwksUrl} (fetched at
+ * start-up, refreshed every {@code jwksRefresh}); {@code audience} and {@code issuer} are
+ * checked when set; {@code clockSkew} is the leeway on {@code exp}/{@code nbf}/{@code iat}.
+ * Guests present a token this service signed with {@code guestTokenSecret} when they claimed a
+ * pairing. {@code adminToken} and users with one of {@code adminRoles} may read the internal
+ * health and metrics on the public port.
+ *
+ * <p>{@code enabled: false} (development and tests only; production refuses to start) lets
+ * requests without a token act as {@code developmentUser}; a token that is sent is still checked.
+ *
+ * <p>{@link #toString()} never shows a secret.
+ */
+public record AuthConfig(
+    boolean enabled,
+    String jwtSecret,
+    String jwksUrl,
+    Duration jwksRefresh,
+    List<String> audience,
+    String issuer,
+    Duration clockSkew,
+    String adminToken,
+    List<String> adminRoles,
+    String guestTokenSecret,
+    String developmentUser,
+    PairingConfig pairing) {
+
+  /** The shortest secret accepted for HMAC signing: 256 bits' worth of characters. */
+  public static final int MIN_SECRET_LENGTH = 32;
+
+  public AuthConfig {
+    audience = List.copyOf(audience);
+    adminRoles = List.copyOf(adminRoles);
+  }
+
+  /**
+   * Guest pairings: how long one lasts unless the editor asks otherwise ({@code defaultTtl}) and
+   * at most ({@code maxTtl}); after {@code maxFailedClaims} wrong codes for one pairing it is
+   * locked; one client may fail {@code clientFailedClaims} claims per {@code clientWindow};
+   * {@code claimUrl} is where a phone opens the code (the code is appended).
+   */
+  public record PairingConfig(Duration defaultTtl, Duration maxTtl, int maxFailedClaims, int clientFailedClaims,
+                              Duration clientWindow, String claimUrl) {}
+
+  public boolean hasUserKeys() {
+    return !jwtSecret.isEmpty() || !jwksUrl.isEmpty();
+  }
+
+  @Override
+  public String toString() {
+    return "AuthConfig[enabled=" + enabled + ", jwtSecret=" + redacted(jwtSecret) + ", jwksUrl=" + jwksUrl
+        + ", audience=" + audience + ", issuer=" + issuer + ", clockSkew=" + clockSkew
+        + ", adminToken=" + redacted(adminToken) + ", adminRoles=" + adminRoles
+        + ", guestTokenSecret=" + redacted(guestTokenSecret) + ", pairing=" + pairing + "]";
+  }
+
+  private static String redacted(String secret) {
+    return secret.isEmpty() ? "(none)" : "(set)";
+  }
+
+  static AuthConfig from(ConfigReader auth, boolean production) {
+    boolean enabled = auth.bool("enabled", true);
+    String jwtSecret = auth.string("jwtSecret", "");
+    String jwksUrl = auth.string("jwksUrl", "").trim();
+    String adminToken = auth.string("adminToken", "");
+    String guestTokenSecret = auth.string("guestTokenSecret", "");
+    if (production && !enabled) {
+      throw new ConfigException(auth.key("enabled"), "cannot be false in production: every request must carry a token");
+    }
+    if (!jwtSecret.isEmpty() && jwtSecret.length() < MIN_SECRET_LENGTH) {
+      throw new ConfigException(auth.key("jwtSecret"), "must be at least " + MIN_SECRET_LENGTH + " characters");
+    }
+    if (!adminToken.isEmpty() && adminToken.length() < MIN_SECRET_LENGTH) {
+      throw new ConfigException(auth.key("adminToken"), "must be at least " + MIN_SECRET_LENGTH + " characters");
+    }
+    if (!guestTokenSecret.isEmpty() && guestTokenSecret.length() < MIN_SECRET_LENGTH) {
+      throw new ConfigException(auth.key("guestTokenSecret"), "must be at least " + MIN_SECRET_LENGTH + " characters");
+    }
+    if (!guestTokenSecret.isEmpty() && guestTokenSecret.equals(jwtSecret)) {
+      throw new ConfigException(auth.key("guestTokenSecret"), "must differ from auth.jwtSecret");
+    }
+    if (!jwksUrl.isEmpty()) {
+      checkUrl(auth.key("jwksUrl"), jwksUrl, production);
+    }
+    if (production && jwtSecret.isEmpty() && jwksUrl.isEmpty()) {
+      throw new ConfigException(auth.key("jwtSecret"), "is required in production (or auth.jwksUrl): users' tokens cannot be verified otherwise");
+    }
+    if (production && guestTokenSecret.isEmpty()) {
+      throw new ConfigException(auth.key("guestTokenSecret"),
+          "is required in production: guest tokens must stay valid across restarts and instances");
+    }
+    if (enabled && jwtSecret.isEmpty() && jwksUrl.isEmpty()) {
+      throw new ConfigException(auth.key("jwtSecret"), "is required (or auth.jwksUrl) while auth.enabled is true");
+    }
+    ConfigReader pairing = auth.section("pairing");
+    Duration maxTtl = pairing.duration("maxTtl", Duration.ofHours(24), Duration.ofMinutes(1), Duration.ofDays(30));
+    String developmentUser = auth.string("developmentUser", "local-developer").trim();
+    if (developmentUser.isEmpty() || developmentUser.length() > 255) {
+      throw new ConfigException(auth.key("developmentUser"), "must be 1 to 255 characters");
+    }
+    return new AuthConfig(
+        enabled,
+        jwtSecret,
+        jwksUrl,
+        auth.duration("jwksRefresh", Duration.ofMinutes(10), Duration.ofSeconds(1), Duration.ofDays(1)),
+        auth.stringList("audience"),
+        auth.string("issuer", "").trim(),
+        auth.duration("clockSkew", Duration.ofSeconds(30), Duration.ZERO, Duration.ofMinutes(10)),
+        adminToken,
+        auth.stringList("adminRoles"),
+        guestTokenSecret,
+        developmentUser,
+        new PairingConfig(
+            pairing.duration("defaultTtl", Duration.ofHours(8), Duration.ofMinutes(1), maxTtl),
+            maxTtl,
+            pairing.integer("maxFailedClaims", 5, 1, 100),
+            pairing.integer("clientFailedClaims", 10, 1, 10_000),
+            pairing.duration("clientWindow", Duration.ofMinutes(15), Duration.ofSeconds(1), Duration.ofDays(1)),
+            pairing.string("claimUrl", "https://scan.maticsapp.com/pair?code=")));
+  }
+
+  private static void checkUrl(String key, String url, boolean production) {
+    URI uri;
+    try {
+      uri = URI.create(url);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(key, "is not a URL");
+    }
+    String scheme = uri.getScheme() == null ? "" : uri.getScheme();
+    if (uri.getHost() == null || !(scheme.equals("https") || scheme.equals("http"))) {
+      throw new ConfigException(key, "must be an http(s) URL");
+    }
+    if (production && scheme.equals("http")) {
+      throw new ConfigException(key, "must use https in production: keys fetched over plain HTTP can be replaced in transit");
+    }
+  }
+}

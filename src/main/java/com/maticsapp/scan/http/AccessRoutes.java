@@ -1,0 +1,111 @@
+package com.maticsapp.scan.http;
+
+import com.maticsapp.scan.bus.Addresses;
+import com.maticsapp.scan.bus.ServiceFailure;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.ext.web.RoutingContext;
+
+/** Handlers for workspaces' members and guest pairings: parse, ask the data verticle, answer. */
+final class AccessRoutes {
+
+  private final DataClient data;
+  private final Responses responses;
+  private final ClaimGuard claims;
+
+  AccessRoutes(DataClient data, Responses responses, ClaimGuard claims) {
+    this.data = data;
+    this.responses = responses;
+    this.claims = claims;
+  }
+
+  /** GET /api/workspaces: the caller's workspaces with their role in each. */
+  void listWorkspaces(RoutingContext ctx) {
+    data.forward(ctx, Addresses.WORKSPACES_LIST, new JsonObject(), 200);
+  }
+
+  /** GET /api/workspaces/:workspace_id/members */
+  void listMembers(RoutingContext ctx) {
+    data.forward(ctx, Addresses.MEMBERS_LIST, workspaceRef(ctx), 200);
+  }
+
+  /** PUT /api/workspaces/:workspace_id/members/:user_id {role}: 201 when added, 200 when changed. */
+  void putMember(RoutingContext ctx) {
+    JsonObject body = Requests.body(ctx);
+    JsonObject request = workspaceRef(ctx).put("user_id", ctx.pathParam("user_id")).put("role", body.getValue("role"));
+    data.request(ctx, Addresses.MEMBERS_PUT, request).onComplete(outcome -> {
+      if (outcome.succeeded()) {
+        responses.json(ctx, outcome.result().getBoolean("created") ? 201 : 200, outcome.result().getJsonObject("member"));
+      } else {
+        responses.failure(ctx, outcome.cause());
+      }
+    });
+  }
+
+  /** DELETE /api/workspaces/:workspace_id/members/:user_id */
+  void removeMember(RoutingContext ctx) {
+    JsonObject request = workspaceRef(ctx).put("user_id", ctx.pathParam("user_id"));
+    data.request(ctx, Addresses.MEMBERS_REMOVE, request).onComplete(outcome -> noContent(ctx, outcome.cause()));
+  }
+
+  /** POST /api/tables/:table_id/pairings {column_id | column_name, expires_in?, label?} */
+  void openPairing(RoutingContext ctx) {
+    JsonObject body = Requests.body(ctx);
+    JsonObject request = body.copy().put("table_id", Requests.pathId(ctx, "table_id").toString());
+    data.forward(ctx, Addresses.PAIRINGS_OPEN, request, 201);
+  }
+
+  /** GET /api/tables/:table_id/pairings */
+  void listPairings(RoutingContext ctx) {
+    data.forward(ctx, Addresses.PAIRINGS_LIST, tableRef(ctx), 200);
+  }
+
+  /** DELETE /api/tables/:table_id/pairings/:pairing_id: revokes; its guest tokens stop at once. */
+  void revokePairing(RoutingContext ctx) {
+    JsonObject request = tableRef(ctx).put("pairing_id", Requests.pathId(ctx, "pairing_id").toString());
+    data.request(ctx, Addresses.PAIRINGS_REVOKE, request).onComplete(outcome -> noContent(ctx, outcome.cause()));
+  }
+
+  /**
+   * POST /api/pairings/claim {code, scanner_name, scanner_email?}: no token needed, the code is
+   * the credential. A client with too many failed claims is refused (429) before the database
+   * is asked.
+   */
+  void claim(RoutingContext ctx) {
+    String client = ctx.request().remoteAddress() == null ? "unknown" : ctx.request().remoteAddress().hostAddress();
+    long blocked = claims.blockedForSeconds(client);
+    if (blocked > 0) {
+      ctx.response().putHeader(HttpHeaders.RETRY_AFTER, Long.toString(blocked));
+      responses.problem(ctx, ServiceFailure.tooManyRequests("too many failed pairing claims from this client; retry later"));
+      return;
+    }
+    JsonObject body = Requests.body(ctx);
+    data.request(ctx, Addresses.PAIRINGS_CLAIM, body).onComplete(outcome -> {
+      if (outcome.succeeded()) {
+        responses.json(ctx, 201, outcome.result());
+        return;
+      }
+      if (outcome.cause() instanceof ReplyException reply && (reply.failureCode() == 404 || reply.failureCode() == 410)) {
+        claims.failed(client);
+      }
+      responses.failure(ctx, outcome.cause());
+    });
+  }
+
+  private void noContent(RoutingContext ctx, Throwable failure) {
+    if (failure == null) {
+      ctx.response().setStatusCode(204).end();
+    } else {
+      responses.failure(ctx, failure);
+    }
+  }
+
+  private static JsonObject workspaceRef(RoutingContext ctx) {
+    return new JsonObject().put("workspace_id", Requests.pathId(ctx, "workspace_id").toString());
+  }
+
+  private static JsonObject tableRef(RoutingContext ctx) {
+    return new JsonObject().put("table_id", Requests.pathId(ctx, "table_id").toString());
+  }
+}
