@@ -1,6 +1,8 @@
 package com.maticsapp.scan.bus;
 
 import com.maticsapp.scan.support.Fixtures;
+import com.maticsapp.scan.support.RunningService;
+import com.maticsapp.scan.support.Tokens;
 import com.maticsapp.scan.support.ServiceTest;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -29,7 +31,8 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 class EventBusApiTest extends ServiceTest {
 
   /** A missing reply fails the test in seconds instead of after the 30 s bus default. */
-  private static final DeliveryOptions FAST = new DeliveryOptions().setSendTimeout(5_000);
+  private static final DeliveryOptions FAST = new DeliveryOptions().setSendTimeout(5_000)
+      .addHeader(Addresses.AUTHORIZATION, Tokens.bearer(Tokens.user(RunningService.USER)));
   /** How long to watch for a publication that must not happen. */
   private static final long QUIET_MILLIS = 300;
   /** How long to wait for a publication that must happen. */

@@ -6,6 +6,7 @@ import com.maticsapp.scan.support.FreePorts;
 import com.maticsapp.scan.support.RunningService;
 import com.maticsapp.scan.support.SseStream;
 import com.maticsapp.scan.support.TestDatabase;
+import com.maticsapp.scan.support.Tokens;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -54,7 +55,8 @@ class ClusterTest {
   /** How long to watch for a duplicate that must not arrive. */
   private static final long QUIET_MILLIS = 500;
   private static final java.time.Duration STREAM_WAIT = java.time.Duration.ofSeconds(10);
-  private static final DeliveryOptions BOUNDED = new DeliveryOptions().setSendTimeout(10_000);
+  private static final DeliveryOptions BOUNDED = new DeliveryOptions().setSendTimeout(10_000)
+      .addHeader(Addresses.AUTHORIZATION, Tokens.bearer(Tokens.user(RunningService.USER)));
 
   private TestDatabase database;
   private RunningService a;

@@ -6,6 +6,7 @@ import com.maticsapp.scan.support.Fixtures;
 import com.maticsapp.scan.support.MainProcess;
 import com.maticsapp.scan.support.RunningService;
 import com.maticsapp.scan.support.ScanLoad;
+import com.maticsapp.scan.support.Tokens;
 import com.maticsapp.scan.support.ScanLoad.Failure;
 import com.maticsapp.scan.support.ScanLoad.Result;
 import com.maticsapp.scan.support.TestDatabase;
@@ -17,6 +18,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
+import io.vertx.ext.web.client.WebClientSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -96,8 +98,9 @@ class GracefulShutdownTest {
     int port = freePort();
     process = startMain(port);
     try {
-      WebClient http = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(port),
-          new PoolOptions().setHttp1MaxSize(2 * CONCURRENCY));
+      WebClient http = WebClientSession.create(WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1")
+              .setDefaultPort(port), new PoolOptions().setHttp1MaxSize(2 * CONCURRENCY)))
+          .addHeader("Authorization", Tokens.bearer(Tokens.user(RunningService.USER)));
       // Probes open a connection each, like a load balancer's health checker.
       WebClient probes = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(port)
           .setKeepAlive(false));
