@@ -74,6 +74,9 @@ public final class ConfigLoader {
     map.put("PAIRING_DEFAULT_TTL", "auth.pairing.defaultTtl");
     map.put("PAIRING_MAX_TTL", "auth.pairing.maxTtl");
     map.put("PAIRING_CLAIM_URL", "auth.pairing.claimUrl");
+    map.put("PAIRING_MAX_FAILED_CLAIMS", "auth.pairing.maxFailedClaims");
+    map.put("PAIRING_CLIENT_FAILED_CLAIMS", "auth.pairing.clientFailedClaims");
+    map.put("PAIRING_CLIENT_WINDOW", "auth.pairing.clientWindow");
     return Map.copyOf(map);
   }
 
