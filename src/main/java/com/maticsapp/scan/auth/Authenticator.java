@@ -188,7 +188,14 @@ public final class Authenticator {
       }
       return Future.failedFuture(ServiceFailure.unauthorized("no key to verify the token is available yet"));
     }
-    return provider.authenticate(new TokenCredentials(token))
+    Future<User> checked;
+    try {
+      checked = provider.authenticate(new TokenCredentials(token));
+    } catch (RuntimeException e) {
+      // The library throws for some malformed claims (e.g. "exp": null) instead of failing.
+      checked = Future.failedFuture(e);
+    }
+    return checked
         .recover(failure -> {
           if (!guest && jwks != null && String.valueOf(failure.getMessage()).contains("kid")) {
             jwks.refreshSoon(); // a key we have not seen: the provider may have rotated
