@@ -4,6 +4,7 @@ import com.maticsapp.scan.bus.Addresses;
 import com.maticsapp.scan.support.Fixtures;
 import com.maticsapp.scan.support.RunningService;
 import com.maticsapp.scan.support.ServiceTest;
+import com.maticsapp.scan.support.SseStream;
 import com.maticsapp.scan.support.Tokens;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -19,6 +20,7 @@ import org.junit.jupiter.api.Test;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
@@ -234,6 +236,30 @@ class AccessTest extends ServiceTest {
     assertThat(workspaces).hasSize(1);
     assertThat(workspaces.getJsonObject(0).getString("id")).isEqualTo(workspaceId);
     assertThat(workspaces.getJsonObject(0).getString("role")).isEqualTo("scanner");
+  }
+
+  @Test
+  void theLiveStreamTakesTheTokenFromTheQueryForBrowsersAndChecksTheRole() {
+    String stream = "/api/tables/" + tableId + "/scans/stream?access_token=";
+    try (SseStream viewer = SseStream.open(service.vertx(), service.port(), stream + viewerToken(), null)) {
+      assertThat(viewer.status()).isEqualTo(200);
+      viewer.events("ready", 1, Duration.ofSeconds(10));
+      HttpResponse<Buffer> scan = service.post("/api/scans", Fixtures.scan(tableId, "code", "AC-1"));
+      assertThat(scan.statusCode()).isEqualTo(201);
+      SseStream.Frame event = viewer.events("scan", 1, Duration.ofSeconds(10)).get(0);
+      assertThat(event.json().getString("id")).isEqualTo(scan.bodyAsJsonObject().getString("id"));
+    }
+    try (SseStream stranger = SseStream.open(service.vertx(), service.port(), stream + Tokens.user("stream-stranger"), null)) {
+      assertThat(stranger.status()).isEqualTo(404);
+    }
+    try (SseStream forged = SseStream.open(service.vertx(), service.port(), stream + "not-a-token", null)) {
+      assertThat(forged.status()).isEqualTo(401);
+    }
+  }
+
+  private String viewerToken() {
+    setRole("stream-viewer", "viewer");
+    return Tokens.user("stream-viewer");
   }
 
   @Test
