@@ -11,6 +11,7 @@ import com.maticsapp.scan.db.DatabaseActivity;
 import com.maticsapp.scan.db.Migrations;
 import com.maticsapp.scan.health.HealthVerticle;
 import com.maticsapp.scan.http.HttpVerticle;
+import com.maticsapp.scan.http.ManagementVerticle;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.DeploymentOptions;
@@ -37,9 +38,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Start-up in order: migrations, then the data verticle (which owns the pool), the health
- * verticle, and the HTTP verticles. The first failure stops the chain. {@link #stop()} is the
- * graceful shutdown, in reverse order. Used by {@link Main}, by the development launcher and
- * by the tests, so all three start and stop the same service.
+ * verticle, the management server (when enabled), and the HTTP verticles. The first failure
+ * stops the chain. {@link #stop()} is the graceful shutdown, in reverse order. Used by
+ * {@link Main}, by the development launcher and by the tests, so all three start and stop the
+ * same service.
  */
 public final class Application {
 
@@ -52,6 +54,7 @@ public final class Application {
   private volatile AppConfig config;
   private volatile String dataDeployment;
   private volatile String healthDeployment;
+  private volatile String managementDeployment;
   /** The first HTTP verticle, then the others (see {@link #deployHttp}). */
   private final List<String> httpDeployments = new CopyOnWriteArrayList<>();
   private Future<Void> stopping;
@@ -165,6 +168,12 @@ public final class Application {
         })
         .compose(health -> {
           healthDeployment = health;
+          return config.management().enabled()
+              ? vertx.deployVerticle(new ManagementVerticle(config, registry))
+              : Future.succeededFuture((String) null);
+        })
+        .compose(management -> {
+          managementDeployment = management;
           return deployHttp(config);
         })
         .map(http -> (Integer) vertx.sharedData().getLocalMap(HttpVerticle.STATE_MAP).get(HttpVerticle.PORT_KEY));
@@ -182,6 +191,12 @@ public final class Application {
         .mapEmpty();
   }
 
+  /** The port the management server bound, or -1 when it is disabled or not started. */
+  public int managementPort() {
+    Object port = vertx.sharedData().getLocalMap(HttpVerticle.STATE_MAP).get(ManagementVerticle.PORT_KEY);
+    return port instanceof Integer bound ? bound : -1;
+  }
+
   /**
    * The graceful shutdown, in order; calling it again returns the same future.
    *
@@ -191,8 +206,9 @@ public final class Application {
    *   <li>Drain, bounded by {@code http.drainTimeout}: the HTTP verticles are undeployed; each
    *       refuses new requests with 503 + Retry-After (health routes keep answering), waits for
    *       its in-flight requests and shuts its server down gracefully.</li>
-   *   <li>The health verticle is undeployed, then the data verticles, which let their queued and
-   *       in-flight statements finish before closing the database client and its connections.</li>
+   *   <li>The management server is closed, then the health verticle is undeployed, then the
+   *       data verticles, which let their queued and in-flight statements finish before closing
+   *       the database client and its connections.</li>
    *   <li>Vert.x is closed.</li>
    * </ol>
    * Each step runs even when an earlier one failed; the future fails with the first failure.
@@ -230,6 +246,7 @@ public final class Application {
           Lifecycle.drainUntil(vertx, System.currentTimeMillis() + drain.toMillis());
           return Future.all(httpDeployments.stream().map(this::undeploy).toList()).<Void>mapEmpty();
         })
+        .eventually(() -> undeploy(managementDeployment))
         .eventually(() -> undeploy(healthDeployment))
         .eventually(() -> undeploy(dataDeployment)
             .onSuccess(stopped -> log.info("shutdown: HTTP closed, data verticles stopped, database client closed")));

@@ -52,6 +52,7 @@ public final class HttpVerticle extends VerticleBase {
       ScanRoutes scans = new ScanRoutes(data, responses, config.limits());
       TableRoutes tables = new TableRoutes(data, config.limits());
       HealthRoutes health = new HealthRoutes(data, responses, registry, openApi);
+      AdminAccess admin = new AdminAccess(config.admin(), responses);
       streams = new ScanStreamRoutes(vertx, data, responses, config.http().stream(), registry);
       BodyHandler body = BodyHandler.create(false).setBodyLimit(config.http().bodyLimit());
       BodyHandler bulkBody = BodyHandler.create(false).setBodyLimit(config.http().bulkBodyLimit());
@@ -64,8 +65,8 @@ public final class HttpVerticle extends VerticleBase {
       router.get("/api/health/live").handler(health::live);
       router.get("/api/health/ready").handler(health::ready);
       router.get("/api/health/database").handler(health::database);
-      router.get("/api/health/detailed").handler(health::detailed);
-      router.get("/metrics").handler(health::metrics);
+      router.get("/api/health/detailed").handler(admin::require).handler(health::detailed);
+      router.get("/metrics").handler(admin::require).handler(health::metrics);
       router.get("/api/openapi.yaml").handler(health::openApi);
 
       router.post("/api/workspaces").handler(body).handler(tables::createWorkspace);

@@ -32,6 +32,8 @@ public final class RunningService implements AutoCloseable {
   private final AppConfig config;
   private final int port;
   private final WebClient http;
+  /** On the management port; null when the management server is disabled. */
+  private final WebClient management;
 
   private RunningService(Application app, AppConfig config, int port) {
     this.app = app;
@@ -40,6 +42,9 @@ public final class RunningService implements AutoCloseable {
     this.http = WebClient.create(app.vertx(),
         new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(port),
         new PoolOptions().setHttp1MaxSize(64));
+    int managementPort = app.managementPort();
+    this.management = managementPort < 0 ? null : WebClient.create(app.vertx(),
+        new WebClientOptions().setDefaultHost(config.management().host()).setDefaultPort(managementPort));
   }
 
   /** Starts against {@code database} with the test environment's configuration. */
@@ -105,8 +110,26 @@ public final class RunningService implements AutoCloseable {
     return port;
   }
 
+  /** The port the management server bound (health and /metrics without credentials); -1 when disabled. */
+  public int managementPort() {
+    return app.managementPort();
+  }
+
   public HttpResponse<Buffer> get(String path) {
     return http.get(path).send().await();
+  }
+
+  /** GET on the management port, e.g. /api/health/detailed or /metrics. */
+  public HttpResponse<Buffer> getManagement(String path) {
+    if (management == null) {
+      throw new IllegalStateException("the management server is disabled (management.enabled)");
+    }
+    return management.get(path).send().await();
+  }
+
+  /** GET on the public port with the admin bearer token (auth.adminToken of the test profile). */
+  public HttpResponse<Buffer> getAsAdmin(String path) {
+    return http.get(path).bearerTokenAuthentication(config.admin().adminToken()).send().await();
   }
 
   public HttpResponse<Buffer> post(String path, JsonObject body) {
@@ -133,6 +156,9 @@ public final class RunningService implements AutoCloseable {
   @Override
   public void close() {
     http.close();
+    if (management != null) {
+      management.close();
+    }
     app.stop().await();
   }
 }
