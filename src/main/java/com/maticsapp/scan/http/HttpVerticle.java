@@ -59,6 +59,7 @@ public final class HttpVerticle extends VerticleBase {
 
       router = Router.router(vertx);
       drain = new HttpDrain(vertx, responses);
+      router.route().handler(new Cors(config.http().cors())::handle);
       router.route().handler(new RequestMetrics(registry)::measure);
       router.route().handler(drain::admit);
       router.get("/api/health").handler(health::live);
@@ -125,7 +126,8 @@ public final class HttpVerticle extends VerticleBase {
 
   /**
    * The one place thrown failures become responses: handlers throw {@link ServiceFailure}
-   * for bad input; BodyHandler fails with 413 for oversized bodies.
+   * for bad input; BodyHandler fails with 413 for oversized bodies, CorsHandler with 403 for
+   * an origin that is not allowed.
    */
   private static void failed(RoutingContext ctx, Responses responses) {
     Throwable cause = ctx.failure();
@@ -133,6 +135,9 @@ public final class HttpVerticle extends VerticleBase {
       responses.problem(ctx, failure);
     } else if (ctx.statusCode() == 413) {
       responses.problem(ctx, 413, "Payload too large", "the request body exceeds the limit for this route", null);
+    } else if (ctx.statusCode() == 403) {
+      // CorsHandler refuses a request whose Origin is not in http.cors.allowedOrigins.
+      responses.problem(ctx, 403, "Forbidden", "the request's origin is not allowed", null);
     } else if (cause == null && ctx.statusCode() >= 400 && ctx.statusCode() < 500) {
       responses.problem(ctx, ctx.statusCode(), "Bad request", "the request could not be processed", null);
     } else {
