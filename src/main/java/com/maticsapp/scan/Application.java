@@ -12,6 +12,7 @@ import com.maticsapp.scan.db.Migrations;
 import com.maticsapp.scan.health.HealthVerticle;
 import com.maticsapp.scan.http.HttpVerticle;
 import com.maticsapp.scan.http.ManagementVerticle;
+import com.maticsapp.scan.http.RateLimiter;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.DeploymentOptions;
@@ -179,16 +180,39 @@ public final class Application {
         .map(http -> (Integer) vertx.sharedData().getLocalMap(HttpVerticle.STATE_MAP).get(HttpVerticle.PORT_KEY));
   }
 
-  /** The first HTTP verticle, then the others once it listens (a deterministic start-up order). */
+  /**
+   * The first HTTP verticle, then the others once it listens (a deterministic start-up order).
+   * All of them share one rate limiter, so a client's budget does not depend on the event loop
+   * its connection landed on.
+   */
   private Future<Void> deployHttp(AppConfig config) {
     int instances = config.http().instances();
-    return vertx.deployVerticle(() -> new HttpVerticle(config, registry), new DeploymentOptions().setInstances(1))
+    RateLimiter limiter = RateLimiter.create(config.rateLimit());
+    log.info(frontDoor(config));
+    return vertx.deployVerticle(() -> new HttpVerticle(config, registry, limiter), new DeploymentOptions().setInstances(1))
         .compose(first -> {
           httpDeployments.add(first);
-          return instances == 1 ? Future.succeededFuture() : vertx.deployVerticle(() -> new HttpVerticle(config, registry),
+          return instances == 1 ? Future.succeededFuture() : vertx.deployVerticle(
+              () -> new HttpVerticle(config, registry, limiter),
               new DeploymentOptions().setInstances(instances - 1)).map(rest -> httpDeployments.add(rest));
         })
         .mapEmpty();
+  }
+
+  /** One start-up line on CORS, rate limiting and the admin credential. */
+  private static String frontDoor(AppConfig config) {
+    var cors = config.http().cors();
+    var limits = config.rateLimit();
+    return "HTTP front door: CORS " + (cors.enabled()
+        ? "for " + cors.allowedOrigins() + (cors.allowCredentials() ? " with credentials" : "")
+        : "off (no allowed origins)")
+        + "; rate limit " + (limits.enabled()
+        ? limits.requestsPerSecond() + "/s burst " + limits.burst() + " per client, "
+            + limits.unauthenticatedRequestsPerSecond() + "/s burst " + limits.unauthenticatedBurst()
+            + " per address-only client, at most " + limits.maxKeys() + " clients tracked"
+        : "off")
+        + "; detailed health and metrics on the public port " + (config.admin().hasAdminToken()
+        ? "to the admin token" : "refused (no admin token)");
   }
 
   /** The port the management server bound, or -1 when it is disabled or not started. */

@@ -33,15 +33,18 @@ public final class HttpVerticle extends VerticleBase {
 
   private final AppConfig config;
   private final PrometheusMeterRegistry registry;
+  private final RateLimiter limiter;
   private HttpServer server;
   private Router router;
   private Responses responses;
   private HttpDrain drain;
   private ScanStreamRoutes streams;
 
-  public HttpVerticle(AppConfig config, PrometheusMeterRegistry registry) {
+  /** {@code limiter} is the process's one rate limiter, shared by all instances. */
+  public HttpVerticle(AppConfig config, PrometheusMeterRegistry registry, RateLimiter limiter) {
     this.config = config;
     this.registry = registry;
+    this.limiter = limiter;
   }
 
   @Override
@@ -62,6 +65,7 @@ public final class HttpVerticle extends VerticleBase {
       router.route().handler(new Cors(config.http().cors())::handle);
       router.route().handler(new RequestMetrics(registry)::measure);
       router.route().handler(drain::admit);
+      router.route().handler(new RateLimitHandler(limiter, responses, registry)::admit);
       router.get("/api/health").handler(health::live);
       router.get("/api/health/live").handler(health::live);
       router.get("/api/health/ready").handler(health::ready);

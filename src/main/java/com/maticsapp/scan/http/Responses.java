@@ -31,7 +31,10 @@ final class Responses {
     response.setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, JSON).end(body.toBuffer());
   }
 
-  /** A problem document; 503 carries Retry-After so well-behaved clients back off. */
+  /**
+   * A problem document; 503 and 429 carry Retry-After (the configured one unless the caller has
+   * set its own) so well-behaved clients back off.
+   */
   void problem(RoutingContext ctx, int status, String title, String detail, JsonArray errors) {
     HttpServerResponse response = ctx.response();
     if (response.ended()) {
@@ -46,7 +49,7 @@ final class Responses {
     if (errors != null && !errors.isEmpty()) {
       problem.put("errors", errors);
     }
-    if (status == 503 || status == 429) {
+    if ((status == 503 || status == 429) && !response.headers().contains(HttpHeaders.RETRY_AFTER)) {
       response.putHeader(HttpHeaders.RETRY_AFTER, Long.toString(retryAfterSeconds));
     }
     response.setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, PROBLEM_JSON).end(problem.toBuffer());

@@ -57,7 +57,8 @@ class OpenApiDocumentTest {
         "ENVIRONMENT", "test",
         "DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")).await();
     // Only the router is needed: no database, data or health verticle is deployed.
-    http = new HttpVerticle(config, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+    http = new HttpVerticle(config, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
+        RateLimiter.create(config.rateLimit()));
     vertx.deployVerticle(http).await();
     try (InputStream in = getClass().getResourceAsStream("/openapi.yaml")) {
       assertThat(in).as("openapi.yaml on the class path").isNotNull();
