@@ -23,6 +23,7 @@ pgport=${PGPORT:-5432}
 pguser=${PGUSER:-postgres}
 database=matic_bench
 port=18080
+management_port=18090   # health/detailed (pool statistics) and /metrics while a run is going
 depth=32
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -59,11 +60,14 @@ fi
 url="postgres://$pguser@$pghost:$pgport/$database?sslmode=disable"
 
 # start_service POOL_SIZE [EXTRA_ENV...]: starts the jar, waits for readiness, sets
-# service_pid and startup_ms.
+# service_pid and startup_ms. Rate limiting is off: wrk sends everything from one address, which
+# the production limits would throttle to a few requests a second. Pool statistics during a run:
+# curl http://127.0.0.1:$management_port/api/health/detailed
 start_service() {
   local pool=$1; shift
   local started=$(date +%s%N)
-  env ENVIRONMENT=production DATABASE_URL="$url" PORT=$port DB_POOL_MAX_SIZE="$pool" HTTP_HOST=127.0.0.1 "$@" \
+  env ENVIRONMENT=production DATABASE_URL="$url" PORT=$port DB_POOL_MAX_SIZE="$pool" HTTP_HOST=127.0.0.1 \
+    MANAGEMENT_PORT=$management_port MANAGEMENT_HOST=127.0.0.1 RATE_LIMIT_ENABLED=false "$@" \
     java ${BENCH_JAVA_OPTS:--Xms128m -Xmx128m -XX:+UseSerialGC} -jar "$root/target/matic-scan.jar" >"$out/service-pool$pool.log" 2>&1 &
   service_pid=$!
   for _ in $(seq 1 600); do

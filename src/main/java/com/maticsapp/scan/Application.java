@@ -12,7 +12,10 @@ import com.maticsapp.scan.db.DatabaseActivity;
 import com.maticsapp.scan.db.Migrations;
 import com.maticsapp.scan.health.HealthVerticle;
 import com.maticsapp.scan.http.ClaimGuard;
+import com.maticsapp.scan.http.Gate;
 import com.maticsapp.scan.http.HttpVerticle;
+import com.maticsapp.scan.http.ManagementVerticle;
+import com.maticsapp.scan.http.RateLimiter;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.DeploymentOptions;
@@ -39,9 +42,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Start-up in order: migrations, then the data verticle (which owns the pool), the health
- * verticle, and the HTTP verticles. The first failure stops the chain. {@link #stop()} is the
- * graceful shutdown, in reverse order. Used by {@link Main}, by the development launcher and
- * by the tests, so all three start and stop the same service.
+ * verticle, the management server (when enabled), and the HTTP verticles. The first failure
+ * stops the chain. {@link #stop()} is the graceful shutdown, in reverse order. Used by
+ * {@link Main}, by the development launcher and by the tests, so all three start and stop the
+ * same service.
  */
 public final class Application {
 
@@ -54,6 +58,7 @@ public final class Application {
   private volatile AppConfig config;
   private volatile String dataDeployment;
   private volatile String healthDeployment;
+  private volatile String managementDeployment;
   /** The first HTTP verticle, then the others (see {@link #deployHttp}). */
   private final List<String> httpDeployments = new CopyOnWriteArrayList<>();
   /** Shared by the HTTP and data verticles: verifies tokens (and remembers verified ones). */
@@ -176,21 +181,57 @@ public final class Application {
         })
         .compose(health -> {
           healthDeployment = health;
+          return config.management().enabled()
+              ? vertx.deployVerticle(new ManagementVerticle(config, registry))
+              : Future.succeededFuture((String) null);
+        })
+        .compose(management -> {
+          managementDeployment = management;
           return deployHttp(config);
         })
         .map(http -> (Integer) vertx.sharedData().getLocalMap(HttpVerticle.STATE_MAP).get(HttpVerticle.PORT_KEY));
   }
 
-  /** The first HTTP verticle, then the others once it listens (a deterministic start-up order). */
+  /**
+   * The first HTTP verticle, then the others once it listens (a deterministic start-up order).
+   * All of them share one rate limiter, so a client's budget does not depend on the event loop
+   * its connection landed on.
+   */
   private Future<Void> deployHttp(AppConfig config) {
     int instances = config.http().instances();
-    return vertx.deployVerticle(() -> new HttpVerticle(config, registry, authenticator, claimGuard), new DeploymentOptions().setInstances(1))
+    RateLimiter limiter = RateLimiter.create(config.rateLimit());
+    log.info(frontDoor(config));
+    Gate gate = new Gate(authenticator, limiter, claimGuard);
+    return vertx.deployVerticle(() -> new HttpVerticle(config, registry, gate), new DeploymentOptions().setInstances(1))
         .compose(first -> {
           httpDeployments.add(first);
-          return instances == 1 ? Future.succeededFuture() : vertx.deployVerticle(() -> new HttpVerticle(config, registry, authenticator, claimGuard),
+          return instances == 1 ? Future.succeededFuture() : vertx.deployVerticle(
+              () -> new HttpVerticle(config, registry, gate),
               new DeploymentOptions().setInstances(instances - 1)).map(rest -> httpDeployments.add(rest));
         })
         .mapEmpty();
+  }
+
+  /** One start-up line on CORS, rate limiting and the admin credential. */
+  private static String frontDoor(AppConfig config) {
+    var cors = config.http().cors();
+    var limits = config.rateLimit();
+    return "HTTP front door: CORS " + (cors.enabled()
+        ? "for " + cors.allowedOrigins() + (cors.allowCredentials() ? " with credentials" : "")
+        : "off (no allowed origins)")
+        + "; rate limit " + (limits.enabled()
+        ? limits.requestsPerSecond() + "/s burst " + limits.burst() + " per client, "
+            + limits.unauthenticatedRequestsPerSecond() + "/s burst " + limits.unauthenticatedBurst()
+            + " per address-only client, at most " + limits.maxKeys() + " clients tracked"
+        : "off")
+        + "; detailed health and metrics on the public port " + (config.admin().hasAdminToken()
+        ? "to the admin token" : "refused (no admin token)");
+  }
+
+  /** The port the management server bound, or -1 when it is disabled or not started. */
+  public int managementPort() {
+    Object port = vertx.sharedData().getLocalMap(HttpVerticle.STATE_MAP).get(ManagementVerticle.PORT_KEY);
+    return port instanceof Integer bound ? bound : -1;
   }
 
   /**
@@ -202,8 +243,9 @@ public final class Application {
    *   <li>Drain, bounded by {@code http.drainTimeout}: the HTTP verticles are undeployed; each
    *       refuses new requests with 503 + Retry-After (health routes keep answering), waits for
    *       its in-flight requests and shuts its server down gracefully.</li>
-   *   <li>The health verticle is undeployed, then the data verticles, which let their queued and
-   *       in-flight statements finish before closing the database client and its connections.</li>
+   *   <li>The management server is closed, then the health verticle is undeployed, then the
+   *       data verticles, which let their queued and in-flight statements finish before closing
+   *       the database client and its connections.</li>
    *   <li>Vert.x is closed.</li>
    * </ol>
    * Each step runs even when an earlier one failed; the future fails with the first failure.
@@ -241,6 +283,7 @@ public final class Application {
           Lifecycle.drainUntil(vertx, System.currentTimeMillis() + drain.toMillis());
           return Future.all(httpDeployments.stream().map(this::undeploy).toList()).<Void>mapEmpty();
         })
+        .eventually(() -> undeploy(managementDeployment))
         .eventually(() -> undeploy(healthDeployment))
         .eventually(() -> undeploy(dataDeployment)
             .onSuccess(stopped -> log.info("shutdown: HTTP closed, data verticles stopped, database client closed")))

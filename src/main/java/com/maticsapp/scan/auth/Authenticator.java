@@ -59,7 +59,6 @@ public final class Authenticator {
   /** Null while no user key is known (JWKS not fetched yet and no secret): every user token is refused. */
   private volatile JWTAuth users;
   private final Map<String, Verified> verified = new ConcurrentHashMap<>();
-  private final byte[] adminTokenHash;
 
   private record Verified(Caller caller, long validUntilMillis) {}
 
@@ -83,7 +82,6 @@ public final class Authenticator {
             .setLeeway((int) config.clockSkew().toSeconds())));
     this.jwks = config.jwksUrl().isEmpty() ? null : new JwksKeys(vertx, config, this::useJwks);
     this.users = config.jwtSecret().isEmpty() ? null : userAuth(vertx, List.of());
-    this.adminTokenHash = config.adminToken().isEmpty() ? null : sha256(config.adminToken());
   }
 
   /**
@@ -155,10 +153,9 @@ public final class Authenticator {
     return verify(token);
   }
 
-  /** Whether the header carries the configured admin token (compared in constant time). */
-  public boolean isAdminToken(String authorization) {
-    String token = authorization == null ? null : bearerToken(authorization);
-    return adminTokenHash != null && token != null && MessageDigest.isEqual(adminTokenHash, sha256(token));
+  /** Whether any user could be an admin (some admin role is configured and user tokens are checked). */
+  public boolean hasAdminRoles() {
+    return !config.adminRoles().isEmpty() && config.hasUserKeys();
   }
 
   /** Whether a verified user holds one of {@code auth.adminRoles} in their token. */

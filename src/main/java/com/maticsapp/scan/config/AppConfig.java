@@ -17,6 +17,9 @@ public record AppConfig(
     HealthConfig health,
     LimitsConfig limits,
     ClusterConfig cluster,
+    ManagementConfig management,
+    RateLimitConfig rateLimit,
+    AdminConfig admin,
     AuthConfig auth) {
 
   public static final String[] ENVIRONMENTS = {"development", "test", "production"};
@@ -30,7 +33,8 @@ public record AppConfig(
    * {@code requestTimeout} is the deadline of every request; {@code deadlines} may set a
    * shorter or longer one per kind of route. On shutdown, readiness is DOWN for
    * {@code shutdownGrace} while requests are still served, then new requests are refused and
-   * in-flight ones get up to {@code drainTimeout} to finish.
+   * in-flight ones get up to {@code drainTimeout} to finish. {@code cors} says which browser
+   * origins may call the API.
    */
   public record HttpConfig(
       String host,
@@ -43,7 +47,8 @@ public record AppConfig(
       Deadlines deadlines,
       Duration shutdownGrace,
       Duration drainTimeout,
-      StreamConfig stream) {}
+      StreamConfig stream,
+      CorsConfig cors) {}
 
   /**
    * The live scan stream (SSE): a comment line every {@code heartbeat} keeps idle streams open
@@ -115,7 +120,8 @@ public record AppConfig(
             new StreamConfig(
                 stream.duration("heartbeat", Duration.ofSeconds(15), Duration.ofMillis(50), Duration.ofSeconds(60)),
                 stream.integer("replayMax", 1_000, 0, 10_000),
-                stream.integer("bufferMax", 256, 1, 100_000))),
+                stream.integer("bufferMax", 256, 1, 100_000)),
+            CorsConfig.from(http.section("cors"))),
         DatabaseConfig.from(root.section("database")),
         new DataConfig(
             data.integer("instances", 1, 1, 64),
@@ -132,6 +138,9 @@ public record AppConfig(
             limits.integer("pageMaxRows", 1_000, 1, 10_000),
             limits.integer("pageMaxScans", 500, 1, 10_000)),
         ClusterConfig.from(root.section("cluster")),
+        ManagementConfig.from(root.section("management")),
+        RateLimitConfig.from(root.section("rateLimit")),
+        AdminConfig.from(root.section("auth")),
         AuthConfig.from(root.section("auth"), "production".equals(environment)));
   }
 }

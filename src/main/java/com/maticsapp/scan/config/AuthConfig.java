@@ -12,8 +12,8 @@ import java.util.List;
  * start-up, refreshed every {@code jwksRefresh}); {@code audience} and {@code issuer} are
  * checked when set; {@code clockSkew} is the leeway on {@code exp}/{@code nbf}/{@code iat}.
  * Guests present a token this service signed with {@code guestTokenSecret} when they claimed a
- * pairing. {@code adminToken} and users with one of {@code adminRoles} may read the internal
- * health and metrics on the public port.
+ * pairing. Users with one of {@code adminRoles} in their token may read the internal health and
+ * metrics on the public port (as may the static {@code auth.adminToken}, see {@link AdminConfig}).
  *
  * <p>{@code enabled: false} (development and tests only; production refuses to start) lets
  * requests without a token act as {@code developmentUser}; a token that is sent is still checked.
@@ -28,7 +28,6 @@ public record AuthConfig(
     List<String> audience,
     String issuer,
     Duration clockSkew,
-    String adminToken,
     List<String> adminRoles,
     String guestTokenSecret,
     String developmentUser,
@@ -59,7 +58,7 @@ public record AuthConfig(
   public String toString() {
     return "AuthConfig[enabled=" + enabled + ", jwtSecret=" + redacted(jwtSecret) + ", jwksUrl=" + jwksUrl
         + ", audience=" + audience + ", issuer=" + issuer + ", clockSkew=" + clockSkew
-        + ", adminToken=" + redacted(adminToken) + ", adminRoles=" + adminRoles
+        + ", adminRoles=" + adminRoles
         + ", guestTokenSecret=" + redacted(guestTokenSecret) + ", pairing=" + pairing + "]";
   }
 
@@ -71,16 +70,12 @@ public record AuthConfig(
     boolean enabled = auth.bool("enabled", true);
     String jwtSecret = auth.string("jwtSecret", "");
     String jwksUrl = auth.string("jwksUrl", "").trim();
-    String adminToken = auth.string("adminToken", "");
     String guestTokenSecret = auth.string("guestTokenSecret", "");
     if (production && !enabled) {
       throw new ConfigException(auth.key("enabled"), "cannot be false in production: every request must carry a token");
     }
     if (!jwtSecret.isEmpty() && jwtSecret.length() < MIN_SECRET_LENGTH) {
       throw new ConfigException(auth.key("jwtSecret"), "must be at least " + MIN_SECRET_LENGTH + " characters");
-    }
-    if (!adminToken.isEmpty() && adminToken.length() < MIN_SECRET_LENGTH) {
-      throw new ConfigException(auth.key("adminToken"), "must be at least " + MIN_SECRET_LENGTH + " characters");
     }
     if (!guestTokenSecret.isEmpty() && guestTokenSecret.length() < MIN_SECRET_LENGTH) {
       throw new ConfigException(auth.key("guestTokenSecret"), "must be at least " + MIN_SECRET_LENGTH + " characters");
@@ -115,7 +110,6 @@ public record AuthConfig(
         auth.stringList("audience"),
         auth.string("issuer", "").trim(),
         auth.duration("clockSkew", Duration.ofSeconds(30), Duration.ZERO, Duration.ofMinutes(10)),
-        adminToken,
         auth.stringList("adminRoles"),
         guestTokenSecret,
         developmentUser,

@@ -77,6 +77,18 @@ public final class ConfigLoader {
     map.put("PAIRING_MAX_FAILED_CLAIMS", "auth.pairing.maxFailedClaims");
     map.put("PAIRING_CLIENT_FAILED_CLAIMS", "auth.pairing.clientFailedClaims");
     map.put("PAIRING_CLIENT_WINDOW", "auth.pairing.clientWindow");
+    map.put("MANAGEMENT_ENABLED", "management.enabled");
+    map.put("MANAGEMENT_HOST", "management.host");
+    map.put("MANAGEMENT_PORT", "management.port");
+    map.put("CORS_ALLOWED_ORIGINS", "http.cors.allowedOrigins");
+    map.put("CORS_ALLOW_CREDENTIALS", "http.cors.allowCredentials");
+    map.put("CORS_MAX_AGE", "http.cors.maxAge");
+    map.put("RATE_LIMIT_ENABLED", "rateLimit.enabled");
+    map.put("RATE_LIMIT_RPS", "rateLimit.requestsPerSecond");
+    map.put("RATE_LIMIT_BURST", "rateLimit.burst");
+    map.put("RATE_LIMIT_UNAUTHENTICATED_RPS", "rateLimit.unauthenticatedRequestsPerSecond");
+    map.put("RATE_LIMIT_UNAUTHENTICATED_BURST", "rateLimit.unauthenticatedBurst");
+    map.put("RATE_LIMIT_MAX_KEYS", "rateLimit.maxKeys");
     return Map.copyOf(map);
   }
 

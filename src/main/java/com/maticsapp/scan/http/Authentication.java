@@ -9,8 +9,9 @@ import io.vertx.ext.web.RoutingContext;
 /**
  * The routing step that proves who is calling: the {@code Authorization: Bearer} token is
  * verified ({@link Authenticator}) and the {@link Caller} and the credential are kept on the
- * routing context, for the rate limiter and for {@link DataClient}, which hands the credential
- * on to the data verticle with every request. A missing or bad token is a 401 with
+ * routing context for {@link DataClient}, which hands the credential on to the data verticle
+ * with every request. The request is then counted against the caller's rate limit (a request
+ * whose token fails is counted against its address). A missing or bad token is a 401 with
  * {@code WWW-Authenticate: Bearer} before any body is read.
  *
  * <p>Browsers' EventSource cannot set headers, so the live stream alone also accepts the token
@@ -22,10 +23,12 @@ final class Authentication {
   static final String CREDENTIAL = "matic.credential";
 
   private final Authenticator authenticator;
+  private final RateLimitHandler rateLimit;
   private final Responses responses;
 
-  Authentication(Authenticator authenticator, Responses responses) {
+  Authentication(Authenticator authenticator, RateLimitHandler rateLimit, Responses responses) {
     this.authenticator = authenticator;
+    this.rateLimit = rateLimit;
     this.responses = responses;
   }
 
@@ -44,9 +47,14 @@ final class Authentication {
   private void authenticate(RoutingContext ctx, String credential) {
     authenticator.authenticate(credential).onComplete(outcome -> {
       if (outcome.succeeded()) {
-        ctx.put(CALLER, outcome.result());
-        ctx.put(CREDENTIAL, credential);
-        ctx.next();
+        // Counted against the caller: each user and each guest has a bucket of their own.
+        if (rateLimit.admit(ctx, RateLimiter.callerKey(outcome.result()))) {
+          ctx.put(CALLER, outcome.result());
+          ctx.put(CREDENTIAL, credential);
+          ctx.next();
+        }
+      } else if (!rateLimit.admit(ctx, RateLimiter.clientKey(ctx))) {
+        return; // a client spraying bad tokens is slowed down like an anonymous one
       } else if (outcome.cause() instanceof ServiceFailure failure) {
         responses.problem(ctx, failure);
       } else {

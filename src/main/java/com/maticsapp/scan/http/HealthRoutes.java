@@ -7,13 +7,21 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 
-/** Health routes (answered by the health verticle over the bus), metrics and the API document. */
+/**
+ * Health routes (answered by the health verticle over the bus), metrics and the API document.
+ * Used by the public HTTP verticles and, without the document, by the management server.
+ */
 final class HealthRoutes {
 
   private final DataClient bus;
   private final Responses responses;
   private final PrometheusMeterRegistry registry;
   private final Buffer openApi;
+
+  /** Without the API document (the management server does not serve it). */
+  HealthRoutes(DataClient bus, Responses responses, PrometheusMeterRegistry registry) {
+    this(bus, responses, registry, Buffer.buffer());
+  }
 
   HealthRoutes(DataClient bus, Responses responses, PrometheusMeterRegistry registry, Buffer openApi) {
     this.bus = bus;

@@ -1,6 +1,5 @@
 package com.maticsapp.scan.http;
 
-import com.maticsapp.scan.auth.Authenticator;
 import com.maticsapp.scan.bus.Lifecycle;
 import com.maticsapp.scan.bus.ServiceFailure;
 import com.maticsapp.scan.config.AppConfig;
@@ -35,19 +34,18 @@ public final class HttpVerticle extends VerticleBase {
 
   private final AppConfig config;
   private final PrometheusMeterRegistry registry;
-  private final Authenticator authenticator;
-  private final ClaimGuard claimGuard;
+  private final Gate gate;
   private HttpServer server;
   private Router router;
   private Responses responses;
   private HttpDrain drain;
   private ScanStreamRoutes streams;
 
-  public HttpVerticle(AppConfig config, PrometheusMeterRegistry registry, Authenticator authenticator, ClaimGuard claimGuard) {
+  /** {@code gate}: the token verifier, rate limiter and claim counts all instances share. */
+  public HttpVerticle(AppConfig config, PrometheusMeterRegistry registry, Gate gate) {
     this.config = config;
     this.registry = registry;
-    this.authenticator = authenticator;
-    this.claimGuard = claimGuard;
+    this.gate = gate;
   }
 
   @Override
@@ -58,8 +56,10 @@ public final class HttpVerticle extends VerticleBase {
       ScanRoutes scans = new ScanRoutes(data, responses, config.limits());
       TableRoutes tables = new TableRoutes(data, config.limits());
       HealthRoutes health = new HealthRoutes(data, responses, registry, openApi);
-      AccessRoutes access = new AccessRoutes(data, responses, claimGuard);
-      Authentication authentication = new Authentication(authenticator, responses);
+      RateLimitHandler rateLimit = new RateLimitHandler(gate.limiter(), responses, registry);
+      AdminAccess admin = new AdminAccess(config.admin(), gate.authenticator(), responses);
+      AccessRoutes access = new AccessRoutes(data, responses, gate.claims());
+      Authentication authentication = new Authentication(gate.authenticator(), rateLimit, responses);
       Handler<RoutingContext> caller = authentication::required;
       streams = new ScanStreamRoutes(vertx, data, responses, config.http().stream(), registry);
       BodyHandler body = BodyHandler.create(false).setBodyLimit(config.http().bodyLimit());
@@ -67,14 +67,18 @@ public final class HttpVerticle extends VerticleBase {
 
       router = Router.router(vertx);
       drain = new HttpDrain(vertx, responses);
+      router.route().handler(new Cors(config.http().cors())::handle);
       router.route().handler(new RequestMetrics(registry)::measure);
       router.route().handler(drain::admit);
+      // Requests without a token are limited here, by address; the others once their token
+      // is verified, by caller (Authentication), so one NAT's phones do not share a bucket.
+      router.route().handler(rateLimit::admitAnonymous);
       router.get("/api/health").handler(health::live);
       router.get("/api/health/live").handler(health::live);
       router.get("/api/health/ready").handler(health::ready);
       router.get("/api/health/database").handler(health::database);
-      router.get("/api/health/detailed").handler(health::detailed);
-      router.get("/metrics").handler(health::metrics);
+      router.get("/api/health/detailed").handler(admin::require).handler(health::detailed);
+      router.get("/metrics").handler(admin::require).handler(health::metrics);
       router.get("/api/openapi.yaml").handler(health::openApi);
 
       // Open: health probes, the API description, and claiming a pairing (the code is the credential).
@@ -146,7 +150,8 @@ public final class HttpVerticle extends VerticleBase {
 
   /**
    * The one place thrown failures become responses: handlers throw {@link ServiceFailure}
-   * for bad input; BodyHandler fails with 413 for oversized bodies.
+   * for bad input; BodyHandler fails with 413 for oversized bodies, CorsHandler with 403 for
+   * an origin that is not allowed.
    */
   private static void failed(RoutingContext ctx, Responses responses) {
     Throwable cause = ctx.failure();
@@ -154,6 +159,9 @@ public final class HttpVerticle extends VerticleBase {
       responses.problem(ctx, failure);
     } else if (ctx.statusCode() == 413) {
       responses.problem(ctx, 413, "Payload too large", "the request body exceeds the limit for this route", null);
+    } else if (ctx.statusCode() == 403) {
+      // CorsHandler refuses a request whose Origin is not in http.cors.allowedOrigins.
+      responses.problem(ctx, 403, "Forbidden", "the request's origin is not allowed", null);
     } else if (cause == null && ctx.statusCode() >= 400 && ctx.statusCode() < 500) {
       responses.problem(ctx, ctx.statusCode(), "Bad request", "the request could not be processed", null);
     } else {

@@ -32,7 +32,10 @@ final class Responses {
     response.setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, JSON).end(body.toBuffer());
   }
 
-  /** A problem document; 503 carries Retry-After so well-behaved clients back off. */
+  /**
+   * A problem document; 503 and 429 carry Retry-After (the configured one unless the caller has
+   * set its own) so well-behaved clients back off.
+   */
   void problem(RoutingContext ctx, int status, String title, String detail, JsonArray errors) {
     HttpServerResponse response = ctx.response();
     if (response.ended()) {

@@ -103,7 +103,7 @@ class ClusterTest {
   void detailedHealthOnEachMemberShowsTheClusterWithThreeMembersAndItsOwnNodeId() {
     List<String> nodeIds = new ArrayList<>();
     for (RunningService member : List.of(a, b, c)) {
-      HttpResponse<Buffer> detailed = member.get("/api/health/detailed");
+      HttpResponse<Buffer> detailed = member.getManagement("/api/health/detailed");
       assertThat(detailed.statusCode()).as(detailed.bodyAsString()).isEqualTo(200);
       JsonObject cluster = detailed.bodyAsJsonObject().getJsonObject("cluster");
       assertThat(cluster.getBoolean("enabled")).isTrue();
@@ -235,7 +235,7 @@ class ClusterTest {
       // without turning its status DOWN.
       HttpResponse<Buffer> onC = c.post("/api/scans", scan(tableId, "code", "CL-1"));
       assertThat(onC.statusCode()).as(onC.bodyAsString()).isEqualTo(201);
-      HttpResponse<Buffer> healthC = c.get("/api/health/detailed");
+      HttpResponse<Buffer> healthC = c.getManagement("/api/health/detailed");
       assertThat(healthC.statusCode()).as(healthC.bodyAsString()).isEqualTo(200);
       JsonObject detailedC = healthC.bodyAsJsonObject();
       assertThat(detailedC.getString("status")).isEqualTo("UP");
@@ -255,7 +255,7 @@ class ClusterTest {
       JsonObject clusterA = cluster(a);
       assertThat(clusterA.getJsonArray("members")).doesNotContain(nodeC);
       assertThat(clusterA.getString("status")).isEqualTo("UP");
-      assertThat(a.get("/api/health/detailed").bodyAsJsonObject().getString("status")).isEqualTo("UP");
+      assertThat(a.getManagement("/api/health/detailed").bodyAsJsonObject().getString("status")).isEqualTo("UP");
 
       // Once A and B have dropped C, a scan on A reaches B exactly once.
       String after = UUID.randomUUID().toString();
@@ -273,7 +273,7 @@ class ClusterTest {
     b = null;
 
     awaitTrue("A sees only itself", () -> cluster(a).getInteger("member_count") == 1);
-    HttpResponse<Buffer> detailed = a.get("/api/health/detailed");
+    HttpResponse<Buffer> detailed = a.getManagement("/api/health/detailed");
     assertThat(detailed.statusCode()).as(detailed.bodyAsString()).isEqualTo(200);
     assertThat(detailed.bodyAsJsonObject().getString("status")).isEqualTo("UP");
     assertThat(detailed.bodyAsJsonObject().getJsonObject("cluster").getString("status")).isEqualTo("ALONE");
@@ -290,7 +290,7 @@ class ClusterTest {
   }
 
   private static JsonObject cluster(RunningService member) {
-    return member.get("/api/health/detailed").bodyAsJsonObject().getJsonObject("cluster");
+    return member.getManagement("/api/health/detailed").bodyAsJsonObject().getJsonObject("cluster");
   }
 
   private static final Pattern REMOTE_PROCESSED =
@@ -298,7 +298,7 @@ class ClusterTest {
 
   /** Event-bus messages this member handled that another member had sent (Vert.x metrics). */
   private static double remotelyProcessed(RunningService member) {
-    Matcher matcher = REMOTE_PROCESSED.matcher(member.get("/metrics").bodyAsString());
+    Matcher matcher = REMOTE_PROCESSED.matcher(member.getManagement("/metrics").bodyAsString());
     double total = 0;
     while (matcher.find()) {
       total += Double.parseDouble(matcher.group(1));

@@ -43,7 +43,7 @@ class ConnectionBudgetTest {
             + database.name() + "' AND application_name = 'matic-scan'"));
         // A busy pool is not a sick database: health answers from the traffic's own evidence
         // and does not queue a ping behind it.
-        HttpResponse<Buffer> health = service.get("/api/health/detailed");
+        HttpResponse<Buffer> health = service.getManagement("/api/health/detailed");
         assertThat(health.statusCode()).as(health.bodyAsString()).isEqualTo(200);
         assertThat(health.bodyAsJsonObject().getJsonObject("database").getString("evidence")).isEqualTo("recent-query");
         Future.join(load).await();
@@ -52,7 +52,7 @@ class ConnectionBudgetTest {
             + database.name() + "' AND application_name = 'matic-scan'"));
       }
       assertThat(peak).isBetween(1L, 2L);
-      JsonObject pool = service.get("/api/health/detailed").bodyAsJsonObject().getJsonObject("pool");
+      JsonObject pool = service.getManagement("/api/health/detailed").bodyAsJsonObject().getJsonObject("pool");
       assertThat(pool.getInteger("connections_open")).isBetween(1, 2);
     }
   }

@@ -63,7 +63,11 @@ public final class DevServer {
     AppConfig config = ConfigLoader.load(env).await(1, TimeUnit.MINUTES);
     Application app = Application.createFor(config).await(2, TimeUnit.MINUTES);
     int port = app.start(config).await(2, TimeUnit.MINUTES);
-    printExample(port, seedDemo(app, port));
+    int managementPort = app.managementPort();
+    String management = managementPort < 0
+        ? "<management port disabled>"
+        : "http://" + config.management().host() + ":" + managementPort;
+    printExample(port, management, seedDemo(app, port));
 
     EmbeddedPostgres database = embedded;
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -127,7 +131,7 @@ public final class DevServer {
     }
   }
 
-  private static void printExample(int port, JsonObject table) {
+  private static void printExample(int port, String management, JsonObject table) {
     String base = "http://127.0.0.1:" + port;
     if (table == null) {
       log.info("matic-scan development server on {} (demo data from an earlier start)", base);
@@ -146,7 +150,8 @@ public final class DevServer {
         "      -d '{\"id\":\"7b0c6c1e-8d7a-4a55-9e59-2b7c6f0e0001\",\"table_id\":\"" + tableId
             + "\",\"column_name\":\"ticket\",\"barcode\":\"TICKET-0007\",\"source\":\"curl\"}'",
         "",
-        "  Health: " + base + "/api/health/detailed    Metrics: " + base + "/metrics    API: " + base + "/api/openapi.yaml",
+        "  Health: " + management + "/api/health/detailed    Metrics: " + management + "/metrics    API: " + base
+            + "/api/openapi.yaml",
         "");
     System.out.println(banner);
   }

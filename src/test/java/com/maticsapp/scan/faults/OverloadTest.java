@@ -70,7 +70,7 @@ class OverloadTest extends ServiceTest {
     assertThat(database.count("SELECT count(*) FROM scan_history WHERE table_id = '" + tableId + "'")).isEqualTo(acknowledged);
     assertThat(database.count("SELECT scan_count FROM table_rows WHERE id = '" + rowId + "'")).isEqualTo(acknowledged);
 
-    JsonObject pool = service.get("/api/health/detailed").bodyAsJsonObject().getJsonObject("pool");
+    JsonObject pool = service.getManagement("/api/health/detailed").bodyAsJsonObject().getJsonObject("pool");
     assertThat(pool.getLong("rejected") + pool.getLong("acquisition_timeouts"))
         .as("every refused scan is counted, the batch's two included").isEqualTo(60 - acknowledged + 2);
 

@@ -17,7 +17,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Health routes against a database that really goes away: the service reaches PostgreSQL
- * through a TCP proxy that the test cuts and restores.
+ * through a TCP proxy that the test cuts and restores. The probes are read on the public port,
+ * the detailed document and the metrics on the management port.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class HealthTest {
@@ -57,7 +58,7 @@ class HealthTest {
     assertThat(database.bodyAsJsonObject().getJsonObject("database").getDouble("round_trip_ms")).isPositive();
     assertThat(service.get("/api/health/ready").statusCode()).isEqualTo(200);
 
-    HttpResponse<Buffer> detailed = service.get("/api/health/detailed");
+    HttpResponse<Buffer> detailed = service.getManagement("/api/health/detailed");
     assertThat(detailed.statusCode()).isEqualTo(200);
     JsonObject body = detailed.bodyAsJsonObject();
     assertThat(body.getString("environment")).isEqualTo("test");
@@ -72,7 +73,9 @@ class HealthTest {
     assertThat(body.getJsonObject("cluster")).as("not clustered by default").isEqualTo(new JsonObject().put("enabled", false));
     assertThat(service.application().clusterManager()).as("no Hazelcast started").isNull();
 
-    HttpResponse<Buffer> metrics = service.get("/metrics");
+    // The same document on the public port, to the admin credential.
+    assertThat(service.getAsAdmin("/api/health/detailed").statusCode()).isEqualTo(200);
+    HttpResponse<Buffer> metrics = service.getManagement("/metrics");
     assertThat(metrics.statusCode()).isEqualTo(200);
     assertThat(metrics.getHeader("Content-Type")).startsWith("text/plain");
     assertThat(metrics.bodyAsString())
@@ -88,7 +91,7 @@ class HealthTest {
     assertThat(down.bodyAsJsonObject().getJsonObject("database").getString("error")).isNotBlank();
     HttpResponse<Buffer> notReady = service.get("/api/health/ready");
     assertThat(notReady.statusCode()).as(notReady.bodyAsString()).isEqualTo(503);
-    assertThat(service.get("/api/health/detailed").statusCode()).isEqualTo(503);
+    assertThat(service.getManagement("/api/health/detailed").statusCode()).isEqualTo(503);
     assertThat(service.get("/api/health/live").statusCode()).as("liveness never depends on the database").isEqualTo(200);
     HttpResponse<Buffer> scan = service.get("/api/scans?table_id=00000000-0000-0000-0000-000000000000");
     assertThat(scan.statusCode()).isEqualTo(503);

@@ -59,7 +59,8 @@ class OpenApiDocumentTest {
         "DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")).await();
     // Only the router is needed: no database, data or health verticle is deployed.
     http = new HttpVerticle(config, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
-        new Authenticator(vertx, config.auth()), new ClaimGuard(10, 60_000, System::currentTimeMillis));
+        new Gate(new Authenticator(vertx, config.auth()), RateLimiter.create(config.rateLimit()),
+            new ClaimGuard(10, 60_000, System::currentTimeMillis)));
     vertx.deployVerticle(http).await();
     try (InputStream in = getClass().getResourceAsStream("/openapi.yaml")) {
       assertThat(in).as("openapi.yaml on the class path").isNotNull();

@@ -343,7 +343,7 @@ class ScanStreamTest extends ServiceTest {
 
   /** A sample of the service's /metrics (0 when absent). */
   private double metric(String sample) {
-    String text = service.get("/metrics").bodyAsString();
+    String text = service.getManagement("/metrics").bodyAsString();
     Matcher matcher = Pattern.compile("^" + Pattern.quote(sample) + " (\\S+)$", Pattern.MULTILINE).matcher(text);
     return matcher.find() ? Double.parseDouble(matcher.group(1)) : 0;
   }

@@ -33,6 +33,8 @@ public final class RunningService implements AutoCloseable {
   private final AppConfig config;
   private final int port;
   private final WebClient http;
+  /** On the management port; null when the management server is disabled. */
+  private final WebClient management;
 
   /** The user every request of {@link #client()} acts as, unless a test sets its own Authorization header. */
   public static final String USER = "user-1";
@@ -42,6 +44,9 @@ public final class RunningService implements AutoCloseable {
     this.config = config;
     this.port = port;
     this.http = as(app.vertx(), port, Tokens.user(USER));
+    int managementPort = app.managementPort();
+    this.management = managementPort < 0 ? null : WebClient.create(app.vertx(),
+        new WebClientOptions().setDefaultHost(config.management().host()).setDefaultPort(managementPort));
   }
 
   /**
@@ -123,8 +128,32 @@ public final class RunningService implements AutoCloseable {
     return port;
   }
 
+  /** The port the management server bound (health and /metrics without credentials); -1 when disabled. */
+  public int managementPort() {
+    return app.managementPort();
+  }
+
   public HttpResponse<Buffer> get(String path) {
     return http.get(path).send().await();
+  }
+
+  /** GET on the management port, e.g. /api/health/detailed or /metrics. */
+  public HttpResponse<Buffer> getManagement(String path) {
+    if (management == null) {
+      throw new IllegalStateException("the management server is disabled (management.enabled)");
+    }
+    return management.get(path).send().await();
+  }
+
+  /** GET on the public port with the admin bearer token (auth.adminToken of the test profile). */
+  public HttpResponse<Buffer> getAsAdmin(String path) {
+    // Not through the session client: its user token would be a second Authorization header.
+    WebClient plain = as(app.vertx(), port, null);
+    try {
+      return plain.get(path).bearerTokenAuthentication(config.admin().adminToken()).send().await();
+    } finally {
+      plain.close();
+    }
   }
 
   public HttpResponse<Buffer> post(String path, JsonObject body) {
@@ -151,6 +180,9 @@ public final class RunningService implements AutoCloseable {
   @Override
   public void close() {
     http.close();
+    if (management != null) {
+      management.close();
+    }
     app.stop().await();
   }
 }
