@@ -92,7 +92,7 @@ class AuthConfigTest {
   @Test
   void theConfigurationNeverPrintsASecret() {
     AppConfig config = load(Map.of("ENVIRONMENT", "test", "ADMIN_TOKEN", "admin-token-that-must-not-show-0123456789"));
-    assertThat(config.toString()).contains("jwtSecret=(set)").contains("adminToken=(set)")
+    assertThat(config.toString()).contains("jwtSecret=(set)").contains("adminToken=<set>")
         .doesNotContain("admin-token-that-must-not-show").doesNotContain("test-only-user-token-secret")
         .doesNotContain("test-only-guest-token-secret");
   }

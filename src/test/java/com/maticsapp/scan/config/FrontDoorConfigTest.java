@@ -1,5 +1,6 @@
 package com.maticsapp.scan.config;
 
+import com.maticsapp.scan.support.ProductionSecrets;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -221,11 +222,11 @@ class FrontDoorConfigTest {
   // ---------------------------------------------------------------- helpers
 
   private AppConfig load(Map<String, String> env) {
-    return ConfigLoader.load(vertx, new HashMap<>(env)).await();
+    return ConfigLoader.load(vertx, ProductionSecrets.added(env)).await();
   }
 
   private ConfigException configFailure(Map<String, String> env) {
-    Future<AppConfig> loading = ConfigLoader.load(vertx, new HashMap<>(env));
+    Future<AppConfig> loading = ConfigLoader.load(vertx, ProductionSecrets.added(env));
     catchThrowable(loading::await);
 
     assertThat(loading.failed()).as("configuration should have been rejected: %s", env).isTrue();

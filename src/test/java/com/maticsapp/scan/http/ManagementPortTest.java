@@ -3,9 +3,11 @@ package com.maticsapp.scan.http;
 import com.maticsapp.scan.config.AppConfig;
 import com.maticsapp.scan.config.ConfigLoader;
 import com.maticsapp.scan.support.RunningService;
+import com.maticsapp.scan.support.ProductionSecrets;
 import com.maticsapp.scan.support.ServiceTest;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -65,9 +67,14 @@ class ManagementPortTest extends ServiceTest {
   @ParameterizedTest(name = "{0}")
   @ValueSource(strings = {"/api/health/detailed", "/metrics"})
   void onThePublicPortTheDetailedDocumentAndTheMetricsNeedTheAdminToken(String path) {
-    HttpResponse<Buffer> missing = service.get(path);
-    HttpResponse<Buffer> wrong = service.client().get(path).bearerTokenAuthentication("not-the-admin-token").send().await();
+    WebClient anonymous = RunningService.as(service.vertx(), service.port(), null);
+    HttpResponse<Buffer> missing = anonymous.get(path).send().await();
+    HttpResponse<Buffer> wrong = anonymous.get(path).bearerTokenAuthentication("not-the-admin-token").send().await();
+    HttpResponse<Buffer> ordinaryUser = service.get(path);
     HttpResponse<Buffer> right = service.getAsAdmin(path);
+    anonymous.close();
+
+    assertThat(ordinaryUser.statusCode()).as("a signed-in user without an admin role").isEqualTo(403);
 
     assertThat(missing.statusCode()).isEqualTo(401);
     assertThat(missing.getHeader("WWW-Authenticate")).isEqualTo("Bearer realm=\"matic-scan\"");
@@ -81,7 +88,7 @@ class ManagementPortTest extends ServiceTest {
   @Test
   void theManagementServerBindsLoopbackByDefault() throws IOException {
     for (String environment : AppConfig.ENVIRONMENTS) {
-      AppConfig config = ConfigLoader.load(Map.of("ENVIRONMENT", environment)).await();
+      AppConfig config = ConfigLoader.load(ProductionSecrets.added(Map.of("ENVIRONMENT", environment))).await();
       assertThat(config.management().enabled()).as(environment).isTrue();
       assertThat(config.management().host()).as(environment).isEqualTo("127.0.0.1");
     }

@@ -1,7 +1,9 @@
 package com.maticsapp.scan.http;
 
 import com.maticsapp.scan.support.Fixtures;
+import com.maticsapp.scan.support.RunningService;
 import com.maticsapp.scan.support.ServiceTest;
+import com.maticsapp.scan.support.Tokens;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.client.HttpResponse;
 import org.junit.jupiter.api.Test;
@@ -25,14 +27,14 @@ class RateLimitTest extends ServiceTest {
 
   private static final int BURST = 10;
   private static final Pattern REFUSED = Pattern.compile(
-      "(?m)^matic_http_rate_limited_total\\{client=\"unauthenticated\"[^}]*} ([0-9.eE+]+)$");
+      "(?m)^matic_http_rate_limited_total\\{client=\"authenticated\"[^}]*} ([0-9.eE+]+)$");
 
   @Override
   protected Map<String, String> environment() {
     return Map.of(
         "RATE_LIMIT_UNAUTHENTICATED_RPS", "1",
         "RATE_LIMIT_UNAUTHENTICATED_BURST", Integer.toString(BURST),
-        "RATE_LIMIT_RPS", "5",
+        "RATE_LIMIT_RPS", "1",
         "RATE_LIMIT_BURST", Integer.toString(BURST));
   }
 
@@ -81,6 +83,13 @@ class RateLimitTest extends ServiceTest {
     assertThat(service.getAsAdmin("/metrics").statusCode()).isEqualTo(200);
     assertThat(service.getManagement("/api/health/ready").statusCode()).isEqualTo(200);
     assertThat(refusedSoFar() - refusedBefore).as("matic_http_rate_limited_total").isEqualTo(6);
+
+    // The bucket is the caller's (the token's user), not the address's: another user on the
+    // same address is not throttled, and neither is a request without a token.
+    HttpResponse<Buffer> other = service.clientWithToken(Tokens.user("another-user")).get("/api/workspaces").send().await();
+    assertThat(other.statusCode()).as(other.bodyAsString()).isEqualTo(200);
+    HttpResponse<Buffer> anonymous = RunningService.as(service.vertx(), service.port(), null).get("/api/workspaces").send().await();
+    assertThat(anonymous.statusCode()).as("no token: its own (address) bucket, then 401").isEqualTo(401);
 
     // After Retry-After, the bucket holds a token again.
     Thread.sleep(retryAfter * 1_000 + 100);
