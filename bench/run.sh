@@ -59,15 +59,32 @@ fi
 
 url="postgres://$pguser@$pghost:$pgport/$database?sslmode=disable"
 
+# Production refuses to start without its auth secrets. Every request of the benchmark acts as
+# one user, with an HS256 access token made here the way the identity provider makes them
+# (valid for 12 hours), so token checks and role checks are part of what is measured.
+jwt_secret="bench-only-user-token-secret-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+guest_secret="bench-only-guest-token-secret-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+export BENCH_TOKEN=$(JWT_SECRET="$jwt_secret" python3 -c '
+import base64, hashlib, hmac, json, os, time
+def part(obj): return base64.urlsafe_b64encode(json.dumps(obj, separators=(",", ":")).encode()).rstrip(b"=").decode()
+now = int(time.time())
+signing = part({"alg": "HS256", "typ": "JWT"}) + "." + part({"sub": "bench-user", "aud": "authenticated",
+    "role": "authenticated", "email": "bench@example.com", "iat": now, "exp": now + 43200})
+signature = hmac.new(os.environ["JWT_SECRET"].encode(), signing.encode(), hashlib.sha256).digest()
+print(signing + "." + base64.urlsafe_b64encode(signature).rstrip(b"=").decode())')
+auth_header="Authorization: Bearer $BENCH_TOKEN"
+
 # start_service POOL_SIZE [EXTRA_ENV...]: starts the jar, waits for readiness, sets
-# service_pid and startup_ms. Rate limiting is off: wrk sends everything from one address, which
-# the production limits would throttle to a few requests a second. Pool statistics during a run:
+# service_pid and startup_ms. Rate limits are raised out of the way (every wrk connection is the
+# same user, whom the production limits would hold to 50 requests a second) but stay switched on,
+# so their cost is measured. Pool statistics during a run:
 # curl http://127.0.0.1:$management_port/api/health/detailed
 start_service() {
   local pool=$1; shift
   local started=$(date +%s%N)
   env ENVIRONMENT=production DATABASE_URL="$url" PORT=$port DB_POOL_MAX_SIZE="$pool" HTTP_HOST=127.0.0.1 \
-    MANAGEMENT_PORT=$management_port MANAGEMENT_HOST=127.0.0.1 RATE_LIMIT_ENABLED=false "$@" \
+    MANAGEMENT_PORT=$management_port MANAGEMENT_HOST=127.0.0.1 RATE_LIMIT_RPS=10000000 RATE_LIMIT_BURST=10000000 \
+    AUTH_JWT_SECRET="$jwt_secret" GUEST_TOKEN_SECRET="$guest_secret" "$@" \
     java ${BENCH_JAVA_OPTS:--Xms128m -Xmx128m -XX:+UseSerialGC} -jar "$root/target/matic-scan.jar" >"$out/service-pool$pool.log" 2>&1 &
   service_pid=$!
   for _ in $(seq 1 600); do
@@ -91,9 +108,9 @@ cpu_ticks() { awk '{print $14 + $15}' "/proc/$service_pid/stat"; }
 echo "creating database $database with $rows rows"
 psql_db -d postgres -c "DROP DATABASE IF EXISTS $database WITH (FORCE)" -c "CREATE DATABASE $database"
 start_service 1   # runs the migrations
-workspace=$(curl -fs -XPOST "http://127.0.0.1:$port/api/workspaces" -H 'Content-Type: application/json' \
+workspace=$(curl -fs -XPOST "http://127.0.0.1:$port/api/workspaces" -H 'Content-Type: application/json' -H "$auth_header" \
   -d '{"name":"Bench","slug":"bench"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
-table_id=$(curl -fs -XPOST "http://127.0.0.1:$port/api/tables" -H 'Content-Type: application/json' \
+table_id=$(curl -fs -XPOST "http://127.0.0.1:$port/api/tables" -H 'Content-Type: application/json' -H "$auth_header" \
   -d "{\"workspace_id\":\"$workspace\",\"name\":\"Inventory\",\"columns\":[{\"name\":\"code\",\"column_type\":\"barcode\"},{\"name\":\"name\",\"column_type\":\"text\"},{\"name\":\"qty\",\"column_type\":\"number\"}]}" \
   | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
 stop_service

@@ -13,6 +13,7 @@ end
 
 function init(args)
   common.seed()
+  common.authorize()
   wrk.method = "POST"
   wrk.headers["Content-Type"] = "application/json"
 end

@@ -5,6 +5,11 @@ local common = {}
 common.table_id = os.getenv("BENCH_TABLE_ID")
 common.rows = tonumber(os.getenv("BENCH_ROWS") or "100000")
 
+-- Every request acts as the benchmark's user (bench/run.sh makes the token).
+function common.authorize()
+  wrk.headers["Authorization"] = "Bearer " .. os.getenv("BENCH_TOKEN")
+end
+
 function common.seed()
   math.randomseed(os.time() + tonumber(tostring({}):sub(8), 16) % 100000)
 end

@@ -4,6 +4,7 @@ local common = require("common")
 
 function init(args)
   common.seed()
+  common.authorize()
 end
 
 function request()

@@ -4,6 +4,7 @@ local common = require("common")
 
 function init(args)
   common.seed()
+  common.authorize()
   wrk.method = "POST"
   wrk.headers["Content-Type"] = "application/json"
 end

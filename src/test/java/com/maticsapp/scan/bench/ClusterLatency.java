@@ -4,6 +4,7 @@ import com.maticsapp.scan.bus.Addresses;
 import com.maticsapp.scan.support.Fixtures;
 import com.maticsapp.scan.support.FreePorts;
 import com.maticsapp.scan.support.RunningService;
+import com.maticsapp.scan.support.Tokens;
 import com.maticsapp.scan.support.TestDatabase;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -117,6 +118,7 @@ public final class ClusterLatency {
 
     WebClient client = WebClient.create(clientVertx, new WebClientOptions()
         .setDefaultHost("127.0.0.1").setDefaultPort(a.port()).setKeepAlive(true), new PoolOptions().setHttp1MaxSize(64));
+    String token = Tokens.bearer(Tokens.user(RunningService.USER)); // the user who owns the table
     int total = rate * seconds;
     long intervalNanos = TimeUnit.SECONDS.toNanos(1) / rate;
     long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(20);
@@ -130,7 +132,8 @@ public final class ClusterLatency {
       JsonObject body = new JsonObject().put("id", id).put("table_id", tableId).put("column_name", "code")
           .put("barcode", "CODE-" + ThreadLocalRandom.current().nextInt(rows)).put("source", "bench");
       scheduled.put(id, due);
-      client.post("/api/scans").putHeader("Content-Type", "application/json").sendBuffer(body.toBuffer())
+      client.post("/api/scans").putHeader("Content-Type", "application/json").putHeader("Authorization", token)
+          .sendBuffer(body.toBuffer())
           .onSuccess(response -> {
             if (response.statusCode() == 201) {
               acknowledged.incrementAndGet();
