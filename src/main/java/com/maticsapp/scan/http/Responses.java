@@ -3,6 +3,7 @@ package com.maticsapp.scan.http;
 import com.maticsapp.scan.bus.ServiceFailure;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -33,7 +34,12 @@ final class Responses {
 
   /** A problem document; 503 carries Retry-After so well-behaved clients back off. */
   void problem(RoutingContext ctx, int status, String title, String detail, JsonArray errors) {
-    HttpServerResponse response = ctx.response();
+    problem(ctx.request(), status, title, detail, errors);
+  }
+
+  /** The same for a request the router never saw (see HttpVerticle's invalid-request handler). */
+  void problem(HttpServerRequest request, int status, String title, String detail, JsonArray errors) {
+    HttpServerResponse response = request.response();
     if (response.ended()) {
       return;
     }
@@ -42,7 +48,7 @@ final class Responses {
         .put("title", title)
         .put("status", status)
         .put("detail", detail)
-        .put("instance", ctx.request().path());
+        .put("instance", request.path());
     if (errors != null && !errors.isEmpty()) {
       problem.put("errors", errors);
     }
