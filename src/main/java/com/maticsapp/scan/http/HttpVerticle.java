@@ -140,13 +140,13 @@ public final class HttpVerticle extends VerticleBase {
   private void invalidRequest(HttpServerRequest request) {
     Throwable cause = request.decoderResult().cause();
     if (cause instanceof TooLongHttpLineException) {
-      responses.problem(request, 414, "URI too long",
+      responses.problem(request, null, 414, "URI too long",
           "the request line exceeds " + config.http().maxInitialLineLength() + " bytes", null);
     } else if (cause instanceof TooLongHttpHeaderException) {
-      responses.problem(request, 431, "Request header fields too large",
+      responses.problem(request, null, 431, "Request header fields too large",
           "the request headers exceed " + config.http().maxHeaderSize() + " bytes", null);
     } else {
-      responses.problem(request, 400, "Bad request", "the request line or headers are malformed", null);
+      responses.problem(request, null, 400, "Bad request", "the request line or headers are malformed", null);
     }
   }
 

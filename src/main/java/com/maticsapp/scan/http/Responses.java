@@ -34,11 +34,14 @@ final class Responses {
 
   /** A problem document; 503 carries Retry-After so well-behaved clients back off. */
   void problem(RoutingContext ctx, int status, String title, String detail, JsonArray errors) {
-    problem(ctx.request(), status, title, detail, errors);
+    problem(ctx.request(), ctx.request().path(), status, title, detail, errors);
   }
 
-  /** The same for a request the router never saw (see HttpVerticle's invalid-request handler). */
-  void problem(HttpServerRequest request, int status, String title, String detail, JsonArray errors) {
+  /**
+   * The same for any request, the router's or one it never saw (HttpVerticle's invalid-request
+   * handler, where the path could not be read and {@code instance} is null).
+   */
+  void problem(HttpServerRequest request, String instance, int status, String title, String detail, JsonArray errors) {
     HttpServerResponse response = request.response();
     if (response.ended()) {
       return;
@@ -47,8 +50,10 @@ final class Responses {
         .put("type", "about:blank")
         .put("title", title)
         .put("status", status)
-        .put("detail", detail)
-        .put("instance", request.path());
+        .put("detail", detail);
+    if (instance != null) {
+      problem.put("instance", instance);
+    }
     if (errors != null && !errors.isEmpty()) {
       problem.put("errors", errors);
     }
