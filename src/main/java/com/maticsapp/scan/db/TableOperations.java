@@ -4,6 +4,7 @@ import com.maticsapp.scan.api.CellRules;
 import com.maticsapp.scan.api.CreateTable;
 import com.maticsapp.scan.api.CreateWorkspace;
 import com.maticsapp.scan.api.Fields;
+import com.maticsapp.scan.api.JsonValues;
 import com.maticsapp.scan.api.RowChange;
 import com.maticsapp.scan.bus.ServiceFailure;
 import com.maticsapp.scan.bus.ServiceFailure.FieldError;
@@ -58,7 +59,7 @@ final class TableOperations {
   Future<JsonObject> createRow(JsonObject body) {
     Fields fields = Fields.of(body);
     UUID tableId = fields.uuid("table_id", true);
-    JsonObject data = fields.object("data", true, CellRules.ROW_DATA_MAX_LENGTH);
+    JsonObject data = fields.object("data", true, JsonValues.Bounds.rowData(limits));
     fields.throwIfInvalid();
     return tables.columnTypes(tableId).compose(types -> {
       checkCells(data, types);
@@ -74,6 +75,7 @@ final class TableOperations {
       fields.error("rows", "must not be empty");
     }
     fields.throwIfInvalid();
+    JsonValues.Bounds bounds = JsonValues.Bounds.rowData(limits);
     return tables.columnTypes(tableId).compose(types -> {
       List<FieldError> errors = new ArrayList<>();
       List<JsonObject> data = new ArrayList<>(items.size());
@@ -81,6 +83,11 @@ final class TableOperations {
         String path = "rows[" + i + "]";
         if (!(items.getValue(i) instanceof JsonObject item) || !(item.getValue("data") instanceof JsonObject cells)) {
           errors.add(new FieldError(path + ".data", "must be a JSON object"));
+          continue;
+        }
+        FieldError tooBig = JsonValues.problem(cells, path + ".data", bounds);
+        if (tooBig != null) {
+          errors.add(tooBig);
           continue;
         }
         CellRules.check(cells, types, path + ".data", errors);
@@ -108,7 +115,7 @@ final class TableOperations {
     UUID tableId = fields.uuid("table_id", true);
     UUID rowId = fields.uuid("row_id", true);
     fields.throwIfInvalid();
-    RowChange change = RowChange.parse(body, CellRules.ROW_DATA_MAX_LENGTH);
+    RowChange change = RowChange.parse(body, limits);
     if (change.data() == null) {
       return rows.update(tableId, rowId, change);
     }

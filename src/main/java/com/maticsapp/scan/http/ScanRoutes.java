@@ -35,7 +35,7 @@ final class ScanRoutes {
         .put("column_name", ctx.queryParams().get("column_name"))
         .put("barcode", ctx.queryParams().get("value"));
     try {
-      LookupRequest.parse(query, limits.barcodeMaxLength());
+      LookupRequest.parse(query, limits);
     } catch (ServiceFailure failure) {
       throw renamed(failure, "barcode", "value");
     }
@@ -57,7 +57,7 @@ final class ScanRoutes {
   void record(RoutingContext ctx) {
     JsonObject body = Requests.body(ctx);
     List<FieldError> errors = new ArrayList<>();
-    if (ScanRequest.parse(body, "", limits.barcodeMaxLength(), errors) == null) {
+    if (ScanRequest.parse(body, "", limits, errors) == null) {
       throw ServiceFailure.invalid(errors);
     }
     data.request(Addresses.SCANS_RECORD, body).onComplete(outcome -> {

@@ -1,6 +1,5 @@
 package com.maticsapp.scan.http;
 
-import com.maticsapp.scan.api.CellRules;
 import com.maticsapp.scan.api.CreateTable;
 import com.maticsapp.scan.api.CreateWorkspace;
 import com.maticsapp.scan.api.RowChange;
@@ -76,7 +75,7 @@ final class TableRoutes {
   /** PATCH /api/tables/:table_id/rows/:row_id */
   void updateRow(RoutingContext ctx) {
     JsonObject body = Requests.body(ctx);
-    RowChange.parse(body, CellRules.ROW_DATA_MAX_LENGTH);
+    RowChange.parse(body, limits);
     data.forward(ctx, Addresses.ROWS_UPDATE, body.copy().mergeIn(rowRef(ctx)), 200);
   }
 
