@@ -55,7 +55,7 @@ final class ScanRoutes {
 
   /** POST /api/scans: 201 for a new scan, 200 for a replay of a known id. */
   void record(RoutingContext ctx) {
-    JsonObject body = Requests.body(ctx);
+    JsonObject body = Requests.body(ctx, limits.jsonMaxDepth());
     List<FieldError> errors = new ArrayList<>();
     if (ScanRequest.parse(body, "", limits, errors) == null) {
       throw ServiceFailure.invalid(errors);
@@ -72,7 +72,7 @@ final class ScanRoutes {
 
   /** POST /api/scans/batch: always 200 with one result per item (each has its own status). */
   void recordBatch(RoutingContext ctx) {
-    JsonObject body = Requests.body(ctx);
+    JsonObject body = Requests.body(ctx, limits.jsonMaxDepth(), "scans");
     JsonArray scans = body.getValue("scans") instanceof JsonArray array ? array : null;
     if (scans == null) {
       throw ServiceFailure.invalid("scans", "is required and must be an array");

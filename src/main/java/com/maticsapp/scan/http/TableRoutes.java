@@ -23,14 +23,14 @@ final class TableRoutes {
 
   /** POST /api/workspaces */
   void createWorkspace(RoutingContext ctx) {
-    JsonObject body = Requests.body(ctx);
+    JsonObject body = Requests.body(ctx, limits.jsonMaxDepth());
     CreateWorkspace.parse(body);
     data.forward(ctx, Addresses.WORKSPACES_CREATE, body, 201);
   }
 
   /** POST /api/tables */
   void createTable(RoutingContext ctx) {
-    JsonObject body = Requests.body(ctx);
+    JsonObject body = Requests.body(ctx, limits.jsonMaxDepth());
     CreateTable.parse(body);
     data.forward(ctx, Addresses.TABLES_CREATE, body, 201);
   }
@@ -42,7 +42,7 @@ final class TableRoutes {
 
   /** POST /api/tables/:table_id/rows */
   void createRow(RoutingContext ctx) {
-    JsonObject body = Requests.body(ctx);
+    JsonObject body = Requests.body(ctx, limits.jsonMaxDepth());
     if (!(body.getValue("data") instanceof JsonObject cells)) {
       throw ServiceFailure.invalid("data", "is required and must be a JSON object");
     }
@@ -51,7 +51,7 @@ final class TableRoutes {
 
   /** POST /api/tables/:table_id/rows/bulk */
   void createRows(RoutingContext ctx) {
-    JsonObject body = Requests.body(ctx);
+    JsonObject body = Requests.body(ctx, limits.jsonMaxDepth());
     if (!(body.getValue("rows") instanceof JsonArray rows) || rows.isEmpty() || rows.size() > limits.bulkMaxRows()) {
       throw ServiceFailure.invalid("rows", "must be an array of 1 to " + limits.bulkMaxRows() + " rows");
     }
@@ -74,7 +74,7 @@ final class TableRoutes {
 
   /** PATCH /api/tables/:table_id/rows/:row_id */
   void updateRow(RoutingContext ctx) {
-    JsonObject body = Requests.body(ctx);
+    JsonObject body = Requests.body(ctx, limits.jsonMaxDepth());
     RowChange.parse(body, limits);
     data.forward(ctx, Addresses.ROWS_UPDATE, body.copy().mergeIn(rowRef(ctx)), 200);
   }
