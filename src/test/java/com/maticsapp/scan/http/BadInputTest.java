@@ -365,12 +365,14 @@ class BadInputTest extends ServiceTest {
       all.add(get("rows of table id " + id.getKey(), "/api/tables/" + bad + "/rows", 404));
       all.add(get("row id " + id.getKey(), ROWS + "/" + bad, 404));
       all.add(get("search in table id " + id.getKey(), "/api/tables/" + bad + "/rows/search?column_name=code&value=X", 404));
+      all.add(get("scan stream of table id " + id.getKey(), "/api/tables/" + bad + "/scans/stream", 404));
       all.add(get("scans of table_id " + id.getKey(), "/api/scans?table_id=" + bad, 422).expectField("table_id"));
       all.add(get("search column_id " + id.getKey(), SEARCH + "?column_id=" + bad + "&value=X", 422).expectField("column_id"));
     }
     all.add(get("table id upper-case, unknown", "/api/tables/" + RANDOM_ID.toUpperCase(Locale.ROOT), 404));
     all.add(get("path traversal, plain", "/api/tables/../../etc/passwd", 404));
     all.add(get("unknown row", ROWS + "/" + RANDOM_ID, 404));
+    all.add(get("scan stream of an unknown table", "/api/tables/" + RANDOM_ID + "/scans/stream", 404));
     all.add(get("rows limit abc", ROWS + "?limit=abc", 422).expectField("limit"));
     all.add(get("rows limit 0", ROWS + "?limit=0", 422).expectField("limit"));
     all.add(get("rows limit 1001", ROWS + "?limit=1001", 422).expectField("limit"));
