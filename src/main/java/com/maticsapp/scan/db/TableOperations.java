@@ -85,9 +85,9 @@ final class TableOperations {
           errors.add(new FieldError(path + ".data", "must be a JSON object"));
           continue;
         }
-        FieldError tooBig = JsonValues.problem(cells, path + ".data", bounds);
-        if (tooBig != null) {
-          errors.add(tooBig);
+        FieldError problem = JsonValues.problem(cells, path + ".data", bounds);
+        if (problem != null) {
+          errors.add(problem);
           continue;
         }
         CellRules.check(cells, types, path + ".data", errors);
