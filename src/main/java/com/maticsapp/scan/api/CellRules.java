@@ -16,7 +16,6 @@ import java.util.Map;
 public final class CellRules {
 
   public static final int CELL_MAX_LENGTH = 10_000;
-  public static final int ROW_DATA_MAX_LENGTH = 65_536;
 
   private CellRules() {}
 
@@ -40,8 +39,17 @@ public final class CellRules {
     if (value == null) {
       return null;
     }
-    if (value instanceof String text && (text.length() > CELL_MAX_LENGTH || text.indexOf('\0') >= 0)) {
-      return "must be at most " + CELL_MAX_LENGTH + " characters with no NUL";
+    if (value instanceof String text) {
+      if (text.length() > CELL_MAX_LENGTH) {
+        return "must be at most " + CELL_MAX_LENGTH + " characters";
+      }
+      String problem = JsonValues.textProblem(text);
+      if (problem != null) {
+        return problem;
+      }
+    }
+    if ((value instanceof Double number && !Double.isFinite(number)) || (value instanceof Float single && !Float.isFinite(single))) {
+      return JsonValues.NOT_FINITE;
     }
     return switch (type) {
       case "number" -> value instanceof Number ? null : "must be a number";

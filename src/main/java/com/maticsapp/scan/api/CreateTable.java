@@ -17,6 +17,8 @@ public record CreateTable(UUID workspaceId, String name, List<Column> columns) {
   public static final Set<String> COLUMN_TYPES =
       Set.of("text", "number", "date", "boolean", "email", "url", "select", "barcode");
   public static final Set<String> NORMALIZATIONS = Set.of("exact", "gtin");
+  /** A column's settings: small and shallow (a normalisation, a list of select options). */
+  public static final JsonValues.Bounds SETTINGS_BOUNDS = new JsonValues.Bounds(16_384, 8, 1_000);
 
   /** A column definition; {@code settings.normalization} applies to barcode columns. */
   public record Column(String name, String label, String columnType, JsonObject settings) {}
@@ -57,7 +59,7 @@ public record CreateTable(UUID workspaceId, String name, List<Column> columns) {
     if (type != null && !COLUMN_TYPES.contains(type)) {
       fields.error("column_type", "must be one of " + String.join(", ", COLUMN_TYPES.stream().sorted().toList()));
     }
-    JsonObject settings = fields.object("settings", false, 16_384);
+    JsonObject settings = fields.object("settings", false, SETTINGS_BOUNDS);
     settings = settings == null ? new JsonObject() : settings.copy();
     if ("barcode".equals(type)) {
       Object normalization = settings.getValue("normalization", "exact");

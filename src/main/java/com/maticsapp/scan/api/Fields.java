@@ -115,8 +115,9 @@ public final class Fields {
       error(key, "must be at most " + maxLength + " characters");
       return null;
     }
-    if (text.indexOf('\0') >= 0) {
-      error(key, "must not contain NUL characters");
+    String problem = JsonValues.textProblem(text);
+    if (problem != null) {
+      error(key, problem);
       return null;
     }
     return text;
@@ -163,7 +164,8 @@ public final class Fields {
     return null;
   }
 
-  public JsonObject object(String key, boolean required, int maxEncodedLength) {
+  /** A JSON object within {@code bounds}, checked all the way down (see {@link JsonValues#problem}). */
+  public JsonObject object(String key, boolean required, JsonValues.Bounds bounds) {
     Object value = json.getValue(key);
     if (value == null) {
       if (required) {
@@ -175,8 +177,9 @@ public final class Fields {
       error(key, "must be a JSON object");
       return null;
     }
-    if (object.encode().length() > maxEncodedLength) {
-      error(key, "must encode to at most " + maxEncodedLength + " characters");
+    FieldError problem = JsonValues.problem(object, pathOf(key), bounds);
+    if (problem != null) {
+      errors.add(problem);
       return null;
     }
     return object;

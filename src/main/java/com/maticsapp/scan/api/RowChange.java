@@ -1,5 +1,6 @@
 package com.maticsapp.scan.api;
 
+import com.maticsapp.scan.config.AppConfig.LimitsConfig;
 import io.vertx.core.json.JsonObject;
 
 /**
@@ -8,9 +9,9 @@ import io.vertx.core.json.JsonObject;
  */
 public record RowChange(JsonObject data, Boolean archived, Long position) {
 
-  public static RowChange parse(JsonObject json, int maxDataLength) {
+  public static RowChange parse(JsonObject json, LimitsConfig limits) {
     Fields fields = Fields.of(json);
-    JsonObject data = fields.object("data", false, maxDataLength);
+    JsonObject data = fields.object("data", false, JsonValues.Bounds.rowData(limits));
     Boolean archived = fields.bool("is_archived");
     Long position = fields.integer("position", Long.MIN_VALUE / 2, Long.MAX_VALUE / 2);
     if (!fields.has("data") && !fields.has("is_archived") && !fields.has("position")) {

@@ -2,6 +2,7 @@ package com.maticsapp.scan.api;
 
 import com.maticsapp.scan.auth.Caller;
 import com.maticsapp.scan.bus.ServiceFailure.FieldError;
+import com.maticsapp.scan.config.AppConfig.LimitsConfig;
 import io.vertx.core.json.JsonObject;
 
 import java.time.Duration;
@@ -26,26 +27,36 @@ public record ScanRequest(
     JsonObject metadata,
     Caller caller) {
 
-  public static final int METADATA_MAX_LENGTH = 16_384;
   /** Offline phones replay old scans, but a clock a day ahead is broken, not offline. */
   private static final Duration MAX_CLOCK_SKEW = Duration.ofDays(1);
   private static final OffsetDateTime EARLIEST = OffsetDateTime.parse("2000-01-01T00:00:00Z");
 
-  /** Parses one scan; problems go to {@code errors} under {@code path} and null is returned. */
-  public static ScanRequest parse(JsonObject json, String path, int barcodeMaxLength, List<FieldError> errors) {
+  /**
+   * Parses one scan; problems go to {@code errors} under {@code path} and null is returned.
+   * Beyond its fields, nothing anywhere in the scan object (unknown members included) may hold
+   * text PostgreSQL would refuse ({@link JsonValues}), so a scan is refused the same way
+   * whether it arrives alone, in a batch or over the event bus.
+   */
+  public static ScanRequest parse(JsonObject json, String path, LimitsConfig limits, List<FieldError> errors) {
     int before = errors.size();
     Fields fields = Fields.of(json, path, errors);
     UUID id = fields.uuid("id", false);
     UUID tableId = fields.uuid("table_id", true);
     ColumnRef column = ColumnRef.parse(fields);
-    String barcode = fields.string("barcode", true, barcodeMaxLength);
+    String barcode = barcode(fields, limits);
     OffsetDateTime scannedAt = fields.timestamp("scanned_at");
     if (scannedAt != null && (scannedAt.isBefore(EARLIEST) || scannedAt.isAfter(OffsetDateTime.now().plus(MAX_CLOCK_SKEW)))) {
       fields.error("scanned_at", "must be after 2000-01-01 and not more than a day in the future");
     }
     String source = fields.string("source", false, 64);
     String deviceId = fields.string("device_id", false, 200);
-    JsonObject metadata = fields.object("metadata", false, METADATA_MAX_LENGTH);
+    JsonObject metadata = fields.object("metadata", false, JsonValues.Bounds.metadata(limits));
+    if (errors.size() == before) {
+      FieldError elsewhere = JsonValues.shapeProblem(json, path, limits.jsonMaxDepth(), Integer.MAX_VALUE);
+      if (elsewhere != null) {
+        errors.add(elsewhere);
+      }
+    }
     if (errors.size() > before) {
       return null;
     }
@@ -67,6 +78,17 @@ public record ScanRequest(
           .put("scanner_email", guest.scannerEmail()));
     }
     return new ScanRequest(id, tableId, columnId, columnName, barcode, scannedAt, source, deviceId, stamped, caller);
+  }
+
+  /** The required {@code barcode}: not blank, at most {@code limits.barcodeMaxLength}, in {@code limits.barcodeCharset}. */
+  static String barcode(Fields fields, LimitsConfig limits) {
+    String barcode = fields.string("barcode", true, limits.barcodeMaxLength());
+    String problem = barcode == null ? null : Barcodes.problem(barcode, limits.barcodeCharset());
+    if (problem != null) {
+      fields.error("barcode", problem);
+      return null;
+    }
+    return barcode;
   }
 
   /** The column a request names, by id or by name (one of the two). */

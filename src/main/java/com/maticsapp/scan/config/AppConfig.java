@@ -3,6 +3,7 @@ package com.maticsapp.scan.config;
 import io.vertx.core.json.JsonObject;
 
 import java.time.Duration;
+import java.util.Locale;
 
 /**
  * The whole validated configuration, built once at start-up from conf/base.json,
@@ -34,7 +35,9 @@ public record AppConfig(
    * shorter or longer one per kind of route. On shutdown, readiness is DOWN for
    * {@code shutdownGrace} while requests are still served, then new requests are refused and
    * in-flight ones get up to {@code drainTimeout} to finish. {@code cors} says which browser
-   * origins may call the API.
+   * origins may call the API. A request line longer than {@code maxInitialLineLength} is
+   * answered 414, headers larger than {@code maxHeaderSize} (all of them together) 431, before
+   * routing.
    */
   public record HttpConfig(
       String host,
@@ -42,6 +45,8 @@ public record AppConfig(
       int instances,
       int bodyLimit,
       int bulkBodyLimit,
+      int maxHeaderSize,
+      int maxInitialLineLength,
       Duration requestTimeout,
       Duration retryAfter,
       Deadlines deadlines,
@@ -78,8 +83,33 @@ public record AppConfig(
   /** Health probing: the database check's own deadline and how recent a query may be to count. */
   public record HealthConfig(Duration databaseTimeout, Duration recentQueryWindow) {}
 
-  /** Input limits enforced before anything reaches the database. */
-  public record LimitsConfig(int batchMaxScans, int bulkMaxRows, int barcodeMaxLength, int pageMaxRows, int pageMaxScans) {}
+  /**
+   * Input limits enforced before anything reaches the database. {@code jsonMaxDepth} bounds
+   * the nesting of any request body; a row's {@code data} and a scan's {@code metadata} are
+   * bounded by their encoded size in bytes, and metadata also by its total number of keys and
+   * its depth (the metadata object itself is level 1). {@code barcodeCharset} says which
+   * characters a scanned or looked-up barcode may hold.
+   */
+  public record LimitsConfig(
+      int batchMaxScans,
+      int bulkMaxRows,
+      int barcodeMaxLength,
+      BarcodeCharset barcodeCharset,
+      int pageMaxRows,
+      int pageMaxScans,
+      int jsonMaxDepth,
+      int rowDataMaxBytes,
+      int metadataMaxBytes,
+      int metadataMaxKeys,
+      int metadataMaxDepth) {}
+
+  /**
+   * The characters a barcode may hold on the scan and lookup routes. {@code ASCII}: printable
+   * ASCII only (U+0020 to U+007E). {@code UNICODE}: any NFC-normalised text without control,
+   * format, private-use, unassigned or line/paragraph-separator characters and without
+   * unpaired surrogates.
+   */
+  public enum BarcodeCharset { ASCII, UNICODE }
 
   private static RetryConfig retry(ConfigReader retry) {
     return new RetryConfig(
@@ -108,6 +138,8 @@ public record AppConfig(
             httpInstances == 0 ? cores : httpInstances,
             http.integer("bodyLimit", 262_144, 1_024, 64 << 20),
             http.integer("bulkBodyLimit", 8 << 20, 1_024, 256 << 20),
+            http.integer("maxHeaderSize", 8_192, 1_024, 1 << 20),
+            http.integer("maxInitialLineLength", 8_192, 1_024, 1 << 20),
             requestTimeout,
             http.duration("retryAfter", Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofHours(1)),
             new Deadlines(
@@ -135,8 +167,14 @@ public record AppConfig(
             limits.integer("batchMaxScans", 500, 1, 10_000),
             limits.integer("bulkMaxRows", 5_000, 1, 100_000),
             limits.integer("barcodeMaxLength", 512, 8, 2_000),
+            BarcodeCharset.valueOf(limits.oneOf("barcodeCharset", "ascii", "ascii", "unicode").toUpperCase(Locale.ROOT)),
             limits.integer("pageMaxRows", 1_000, 1, 10_000),
-            limits.integer("pageMaxScans", 500, 1, 10_000)),
+            limits.integer("pageMaxScans", 500, 1, 10_000),
+            limits.integer("jsonMaxDepth", 32, 8, 256),
+            limits.integer("rowDataMaxBytes", 65_536, 1_024, 16 << 20),
+            limits.integer("metadataMaxBytes", 16_384, 256, 1 << 20),
+            limits.integer("metadataMaxKeys", 64, 1, 10_000),
+            limits.integer("metadataMaxDepth", 4, 1, 32)),
         ClusterConfig.from(root.section("cluster")),
         ManagementConfig.from(root.section("management")),
         RateLimitConfig.from(root.section("rateLimit")),

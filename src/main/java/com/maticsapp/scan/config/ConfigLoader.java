@@ -39,6 +39,8 @@ public final class ConfigLoader {
     map.put("DB_READ_IDLE_TIMEOUT", "database.readIdleTimeout");
     map.put("DB_SSL_ROOT_CERT", "database.sslRootCert");
     map.put("HTTP_REQUEST_TIMEOUT", "http.requestTimeout");
+    map.put("HTTP_MAX_HEADER_SIZE", "http.maxHeaderSize");
+    map.put("HTTP_MAX_INITIAL_LINE_LENGTH", "http.maxInitialLineLength");
     map.put("HTTP_LOOKUP_DEADLINE", "http.deadlines.lookup");
     map.put("HTTP_SCAN_DEADLINE", "http.deadlines.scan");
     map.put("HTTP_BATCH_DEADLINE", "http.deadlines.batch");
@@ -55,6 +57,9 @@ public final class ConfigLoader {
     map.put("DB_POOL_MAX_LIFETIME", "database.pool.maxLifetime");
     map.put("DB_POOL_CONNECTION_TIMEOUT", "database.pool.connectionTimeout");
     map.put("DB_POOL_MAX_WAIT_QUEUE", "database.pool.maxWaitQueueSize");
+    map.put("BARCODE_CHARSET", "limits.barcodeCharset");
+    map.put("ROW_DATA_MAX_BYTES", "limits.rowDataMaxBytes");
+    map.put("METADATA_MAX_BYTES", "limits.metadataMaxBytes");
     map.put("CLUSTER_ENABLED", "cluster.enabled");
     map.put("CLUSTER_MEMBERS", "cluster.members");
     map.put("CLUSTER_HOST", "cluster.host");

@@ -261,13 +261,13 @@ public final class DataVerticle extends VerticleBase {
   }
 
   private Future<JsonObject> lookup(Caller caller, JsonObject body) {
-    LookupRequest request = LookupRequest.parse(body, config.limits().barcodeMaxLength());
+    LookupRequest request = LookupRequest.parse(body, config.limits());
     return retries.idempotent(() -> lookups.lookup(request, caller));
   }
 
   private Future<JsonObject> recordScan(Caller caller, JsonObject body) {
     List<FieldError> errors = new ArrayList<>();
-    ScanRequest request = ScanRequest.parse(body, "", config.limits().barcodeMaxLength(), errors);
+    ScanRequest request = ScanRequest.parse(body, "", config.limits(), errors);
     if (request == null) {
       throw ServiceFailure.invalid(errors);
     }
@@ -300,7 +300,7 @@ public final class DataVerticle extends VerticleBase {
       List<FieldError> errors = new ArrayList<>();
       String path = "scans[" + i + "]";
       ScanRequest request = items.getValue(i) instanceof JsonObject item
-          ? ScanRequest.parse(item, path, config.limits().barcodeMaxLength(), errors)
+          ? ScanRequest.parse(item, path, config.limits(), errors)
           : null;
       if (request == null) {
         results[i] = ServiceFailure.invalid(errors.isEmpty() ? List.of(new FieldError(path, "must be a JSON object")) : errors);

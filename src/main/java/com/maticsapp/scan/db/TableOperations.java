@@ -4,6 +4,7 @@ import com.maticsapp.scan.api.CellRules;
 import com.maticsapp.scan.api.CreateTable;
 import com.maticsapp.scan.api.CreateWorkspace;
 import com.maticsapp.scan.api.Fields;
+import com.maticsapp.scan.api.JsonValues;
 import com.maticsapp.scan.api.RowChange;
 import com.maticsapp.scan.auth.Caller;
 import com.maticsapp.scan.auth.Permission;
@@ -72,7 +73,7 @@ final class TableOperations {
   Future<JsonObject> createRow(Caller caller, JsonObject body) {
     Fields fields = Fields.of(body);
     UUID tableId = fields.uuid("table_id", true);
-    JsonObject data = fields.object("data", true, CellRules.ROW_DATA_MAX_LENGTH);
+    JsonObject data = fields.object("data", true, JsonValues.Bounds.rowData(limits));
     fields.throwIfInvalid();
     return editableColumns(caller, tableId).compose(types -> {
       checkCells(data, types);
@@ -88,6 +89,7 @@ final class TableOperations {
       fields.error("rows", "must not be empty");
     }
     fields.throwIfInvalid();
+    JsonValues.Bounds bounds = JsonValues.Bounds.rowData(limits);
     return editableColumns(caller, tableId).compose(types -> {
       List<FieldError> errors = new ArrayList<>();
       List<JsonObject> data = new ArrayList<>(items.size());
@@ -95,6 +97,11 @@ final class TableOperations {
         String path = "rows[" + i + "]";
         if (!(items.getValue(i) instanceof JsonObject item) || !(item.getValue("data") instanceof JsonObject cells)) {
           errors.add(new FieldError(path + ".data", "must be a JSON object"));
+          continue;
+        }
+        FieldError problem = JsonValues.problem(cells, path + ".data", bounds);
+        if (problem != null) {
+          errors.add(problem);
           continue;
         }
         CellRules.check(cells, types, path + ".data", errors);
@@ -123,7 +130,7 @@ final class TableOperations {
     UUID tableId = fields.uuid("table_id", true);
     UUID rowId = fields.uuid("row_id", true);
     fields.throwIfInvalid();
-    RowChange change = RowChange.parse(body, CellRules.ROW_DATA_MAX_LENGTH);
+    RowChange change = RowChange.parse(body, limits);
     return editableColumns(caller, tableId).compose(types -> {
       if (change.data() != null) {
         checkCells(change.data(), types);

@@ -13,11 +13,13 @@ final class AccessRoutes {
   private final DataClient data;
   private final Responses responses;
   private final ClaimGuard claims;
+  private final int jsonMaxDepth;
 
-  AccessRoutes(DataClient data, Responses responses, ClaimGuard claims) {
+  AccessRoutes(DataClient data, Responses responses, ClaimGuard claims, int jsonMaxDepth) {
     this.data = data;
     this.responses = responses;
     this.claims = claims;
+    this.jsonMaxDepth = jsonMaxDepth;
   }
 
   /** GET /api/workspaces: the caller's workspaces with their role in each. */
@@ -32,7 +34,7 @@ final class AccessRoutes {
 
   /** PUT /api/workspaces/:workspace_id/members/:user_id {role}: 201 when added, 200 when changed. */
   void putMember(RoutingContext ctx) {
-    JsonObject body = Requests.body(ctx);
+    JsonObject body = Requests.body(ctx, jsonMaxDepth);
     JsonObject request = workspaceRef(ctx).put("user_id", ctx.pathParam("user_id")).put("role", body.getValue("role"));
     data.request(ctx, Addresses.MEMBERS_PUT, request).onComplete(outcome -> {
       if (outcome.succeeded()) {
@@ -51,7 +53,7 @@ final class AccessRoutes {
 
   /** POST /api/tables/:table_id/pairings {column_id | column_name, expires_in?, label?} */
   void openPairing(RoutingContext ctx) {
-    JsonObject body = Requests.body(ctx);
+    JsonObject body = Requests.body(ctx, jsonMaxDepth);
     JsonObject request = body.copy().put("table_id", Requests.pathId(ctx, "table_id").toString());
     data.forward(ctx, Addresses.PAIRINGS_OPEN, request, 201);
   }
@@ -80,7 +82,7 @@ final class AccessRoutes {
       responses.problem(ctx, ServiceFailure.tooManyRequests("too many failed pairing claims from this client; retry later"));
       return;
     }
-    JsonObject body = Requests.body(ctx);
+    JsonObject body = Requests.body(ctx, jsonMaxDepth);
     data.request(ctx, Addresses.PAIRINGS_CLAIM, body).onComplete(outcome -> {
       if (outcome.succeeded()) {
         responses.json(ctx, 201, outcome.result());

@@ -4,11 +4,14 @@ import com.maticsapp.scan.bus.Lifecycle;
 import com.maticsapp.scan.bus.ServiceFailure;
 import com.maticsapp.scan.config.AppConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.Route;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -58,7 +61,7 @@ public final class HttpVerticle extends VerticleBase {
       HealthRoutes health = new HealthRoutes(data, responses, registry, openApi);
       RateLimitHandler rateLimit = new RateLimitHandler(gate.limiter(), responses, registry);
       AdminAccess admin = new AdminAccess(config.admin(), gate.authenticator(), responses);
-      AccessRoutes access = new AccessRoutes(data, responses, gate.claims());
+      AccessRoutes access = new AccessRoutes(data, responses, gate.claims(), config.limits().jsonMaxDepth());
       Authentication authentication = new Authentication(gate.authenticator(), rateLimit, responses);
       Handler<RoutingContext> caller = authentication::required;
       streams = new ScanStreamRoutes(vertx, data, responses, config.http().stream(), registry);
@@ -120,8 +123,13 @@ public final class HttpVerticle extends VerticleBase {
           // Port 0 asks for any free port; -1 makes every instance share the one that is picked.
           .setPort(config.http().port() == 0 ? -1 : config.http().port())
           .setIdleTimeout(120)
-          .setCompressionSupported(false);
-      return streams.start().compose(subscribed -> vertx.createHttpServer(options).requestHandler(router).listen());
+          .setCompressionSupported(false)
+          .setMaxHeaderSize(config.http().maxHeaderSize())
+          .setMaxInitialLineLength(config.http().maxInitialLineLength());
+      return streams.start().compose(subscribed -> vertx.createHttpServer(options)
+          .requestHandler(router)
+          .invalidRequestHandler(this::invalidRequest)
+          .listen());
     }).onSuccess(started -> {
       server = started;
       vertx.sharedData().getLocalMap(STATE_MAP).putIfAbsent(PORT_KEY, started.actualPort());
@@ -146,6 +154,26 @@ public final class HttpVerticle extends VerticleBase {
     }
     return drain.drain(server, Lifecycle.drainDeadline(vertx, config.http().drainTimeout()), streams::endAll)
         .eventually(streams::unsubscribe);
+  }
+
+  /**
+   * A request Netty could not decode never reaches the router: a request line over
+   * {@code http.maxInitialLineLength} (414), headers over {@code http.maxHeaderSize} (431), or
+   * anything else malformed (400). It gets a problem document like every other failure; Vert.x
+   * closes the connection once the response is written, since the rest of what the client
+   * sends on it cannot be framed.
+   */
+  private void invalidRequest(HttpServerRequest request) {
+    Throwable cause = request.decoderResult().cause();
+    if (cause instanceof TooLongHttpLineException) {
+      responses.problem(request, null, 414, "URI too long",
+          "the request line exceeds " + config.http().maxInitialLineLength() + " bytes", null);
+    } else if (cause instanceof TooLongHttpHeaderException) {
+      responses.problem(request, null, 431, "Request header fields too large",
+          "the request headers exceed " + config.http().maxHeaderSize() + " bytes", null);
+    } else {
+      responses.problem(request, null, 400, "Bad request", "the request line or headers are malformed", null);
+    }
   }
 
   /**

@@ -1,11 +1,15 @@
 package com.maticsapp.scan.http;
 
 import com.maticsapp.scan.api.Fields;
+import com.maticsapp.scan.api.JsonValues;
 import com.maticsapp.scan.bus.ServiceFailure;
+import com.maticsapp.scan.bus.ServiceFailure.FieldError;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 
+import java.util.List;
+import java.util.Locale;
 import java.util.UUID;
 
 /** Reading what the client sent: JSON bodies, path ids and query parameters. */
@@ -13,41 +17,52 @@ final class Requests {
 
   private Requests() {}
 
-  /** The body as a JSON object, or a 400/415 that says what is wrong with it. */
-  static JsonObject body(RoutingContext ctx) {
+  /**
+   * The body as a JSON object, parsed strictly ({@link JsonBody}): 415 for a content type that
+   * is not JSON; 400 for a body that is empty, not UTF-8, not JSON, not an object, nested
+   * deeper than {@code maxDepth} or with a repeated key; 422 naming each field whose text or
+   * number cannot be stored.
+   */
+  static JsonObject body(RoutingContext ctx, int maxDepth) {
+    JsonBody.Parsed parsed = parse(ctx, maxDepth);
+    if (!parsed.problems().isEmpty()) {
+      throw ServiceFailure.invalid(parsed.problems());
+    }
+    return parsed.json();
+  }
+
+  /**
+   * The same for a body whose {@code itemsKey} array holds items that are answered one by one
+   * (a scan batch): a value problem inside an item is left to that item's own validation, so
+   * it fails only that item; one anywhere else still fails the request.
+   */
+  static JsonObject body(RoutingContext ctx, int maxDepth, String itemsKey) {
+    JsonBody.Parsed parsed = parse(ctx, maxDepth);
+    String items = itemsKey + "[";
+    List<FieldError> outside = parsed.problems().stream().filter(problem -> !problem.field().startsWith(items)).toList();
+    if (!outside.isEmpty()) {
+      throw ServiceFailure.invalid(outside);
+    }
+    return parsed.json();
+  }
+
+  private static JsonBody.Parsed parse(RoutingContext ctx, int maxDepth) {
     String contentType = ctx.request().getHeader("Content-Type");
-    if (contentType != null && !contentType.toLowerCase().contains("json")) {
-      throw new ServiceFailure(415, "Unsupported media type", "send the body as application/json", java.util.List.of());
+    if (contentType != null && !contentType.toLowerCase(Locale.ROOT).contains("json")) {
+      throw new ServiceFailure(415, "Unsupported media type", "send the body as application/json", List.of());
     }
     Buffer buffer = ctx.body().buffer();
     if (buffer == null || buffer.length() == 0) {
       throw ServiceFailure.badRequest("the request body must be a JSON object");
     }
-    if (firstNonBlank(buffer) != '{') {
-      throw ServiceFailure.badRequest("the request body must be a JSON object");
-    }
-    try {
-      return new JsonObject(buffer);
-    } catch (RuntimeException e) {
-      throw ServiceFailure.badRequest("the request body is not valid JSON");
-    }
-  }
-
-  private static char firstNonBlank(Buffer buffer) {
-    for (int i = 0; i < buffer.length(); i++) {
-      char c = (char) buffer.getByte(i);
-      if (!Character.isWhitespace(c)) {
-        return c;
-      }
-    }
-    return 0;
+    return JsonBody.parse(buffer, maxDepth);
   }
 
   /** A path parameter that must be a UUID; anything else cannot name a record: 404. */
   static UUID pathId(RoutingContext ctx, String name) {
     UUID id = Fields.parseUuid(ctx.pathParam(name));
     if (id == null) {
-      throw ServiceFailure.notFound(name + " '" + ctx.pathParam(name) + "' is not a UUID");
+      throw ServiceFailure.notFound(name + " '" + JsonValues.printable(ctx.pathParam(name)) + "' is not a UUID");
     }
     return id;
   }

@@ -3,6 +3,7 @@ package com.maticsapp.scan.http;
 import com.maticsapp.scan.bus.ServiceFailure;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -37,7 +38,15 @@ final class Responses {
    * set its own) so well-behaved clients back off.
    */
   void problem(RoutingContext ctx, int status, String title, String detail, JsonArray errors) {
-    HttpServerResponse response = ctx.response();
+    problem(ctx.request(), ctx.request().path(), status, title, detail, errors);
+  }
+
+  /**
+   * The same for any request, the router's or one it never saw (HttpVerticle's invalid-request
+   * handler, where the path could not be read and {@code instance} is null).
+   */
+  void problem(HttpServerRequest request, String instance, int status, String title, String detail, JsonArray errors) {
+    HttpServerResponse response = request.response();
     if (response.ended()) {
       return;
     }
@@ -45,8 +54,10 @@ final class Responses {
         .put("type", "about:blank")
         .put("title", title)
         .put("status", status)
-        .put("detail", detail)
-        .put("instance", ctx.request().path());
+        .put("detail", detail);
+    if (instance != null) {
+      problem.put("instance", instance);
+    }
     if (errors != null && !errors.isEmpty()) {
       problem.put("errors", errors);
     }
@@ -55,7 +66,7 @@ final class Responses {
     }
     if (status == 401 && !response.headers().contains(WWW_AUTHENTICATE)) {
       // RFC 6750: a request that carried a token is told the token is the problem.
-      response.putHeader(WWW_AUTHENTICATE, ctx.request().headers().contains(HttpHeaders.AUTHORIZATION)
+      response.putHeader(WWW_AUTHENTICATE, request.headers().contains(HttpHeaders.AUTHORIZATION)
           ? "Bearer realm=\"matic-scan\", error=\"invalid_token\"" : "Bearer realm=\"matic-scan\"");
     }
     response.setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, PROBLEM_JSON).end(problem.toBuffer());

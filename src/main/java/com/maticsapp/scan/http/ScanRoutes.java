@@ -35,7 +35,7 @@ final class ScanRoutes {
         .put("column_name", ctx.queryParams().get("column_name"))
         .put("barcode", ctx.queryParams().get("value"));
     try {
-      LookupRequest.parse(query, limits.barcodeMaxLength());
+      LookupRequest.parse(query, limits);
     } catch (ServiceFailure failure) {
       throw renamed(failure, "barcode", "value");
     }
@@ -55,9 +55,9 @@ final class ScanRoutes {
 
   /** POST /api/scans: 201 for a new scan, 200 for a replay of a known id. */
   void record(RoutingContext ctx) {
-    JsonObject body = Requests.body(ctx);
+    JsonObject body = Requests.body(ctx, limits.jsonMaxDepth());
     List<FieldError> errors = new ArrayList<>();
-    if (ScanRequest.parse(body, "", limits.barcodeMaxLength(), errors) == null) {
+    if (ScanRequest.parse(body, "", limits, errors) == null) {
       throw ServiceFailure.invalid(errors);
     }
     data.request(ctx, Addresses.SCANS_RECORD, body).onComplete(outcome -> {
@@ -72,7 +72,7 @@ final class ScanRoutes {
 
   /** POST /api/scans/batch: always 200 with one result per item (each has its own status). */
   void recordBatch(RoutingContext ctx) {
-    JsonObject body = Requests.body(ctx);
+    JsonObject body = Requests.body(ctx, limits.jsonMaxDepth(), "scans");
     JsonArray scans = body.getValue("scans") instanceof JsonArray array ? array : null;
     if (scans == null) {
       throw ServiceFailure.invalid("scans", "is required and must be an array");

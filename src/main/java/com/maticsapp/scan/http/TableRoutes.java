@@ -1,6 +1,5 @@
 package com.maticsapp.scan.http;
 
-import com.maticsapp.scan.api.CellRules;
 import com.maticsapp.scan.api.CreateTable;
 import com.maticsapp.scan.api.CreateWorkspace;
 import com.maticsapp.scan.api.RowChange;
@@ -24,14 +23,14 @@ final class TableRoutes {
 
   /** POST /api/workspaces */
   void createWorkspace(RoutingContext ctx) {
-    JsonObject body = Requests.body(ctx);
+    JsonObject body = Requests.body(ctx, limits.jsonMaxDepth());
     CreateWorkspace.parse(body);
     data.forward(ctx, Addresses.WORKSPACES_CREATE, body, 201);
   }
 
   /** POST /api/tables */
   void createTable(RoutingContext ctx) {
-    JsonObject body = Requests.body(ctx);
+    JsonObject body = Requests.body(ctx, limits.jsonMaxDepth());
     CreateTable.parse(body);
     data.forward(ctx, Addresses.TABLES_CREATE, body, 201);
   }
@@ -43,7 +42,7 @@ final class TableRoutes {
 
   /** POST /api/tables/:table_id/rows */
   void createRow(RoutingContext ctx) {
-    JsonObject body = Requests.body(ctx);
+    JsonObject body = Requests.body(ctx, limits.jsonMaxDepth());
     if (!(body.getValue("data") instanceof JsonObject cells)) {
       throw ServiceFailure.invalid("data", "is required and must be a JSON object");
     }
@@ -52,7 +51,7 @@ final class TableRoutes {
 
   /** POST /api/tables/:table_id/rows/bulk */
   void createRows(RoutingContext ctx) {
-    JsonObject body = Requests.body(ctx);
+    JsonObject body = Requests.body(ctx, limits.jsonMaxDepth());
     if (!(body.getValue("rows") instanceof JsonArray rows) || rows.isEmpty() || rows.size() > limits.bulkMaxRows()) {
       throw ServiceFailure.invalid("rows", "must be an array of 1 to " + limits.bulkMaxRows() + " rows");
     }
@@ -75,8 +74,8 @@ final class TableRoutes {
 
   /** PATCH /api/tables/:table_id/rows/:row_id */
   void updateRow(RoutingContext ctx) {
-    JsonObject body = Requests.body(ctx);
-    RowChange.parse(body, CellRules.ROW_DATA_MAX_LENGTH);
+    JsonObject body = Requests.body(ctx, limits.jsonMaxDepth());
+    RowChange.parse(body, limits);
     data.forward(ctx, Addresses.ROWS_UPDATE, body.copy().mergeIn(rowRef(ctx)), 200);
   }
 

@@ -270,6 +270,31 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void inputLimitsDefaultAndTheirOverridesNameTheVariableWhenInvalid() {
+    AppConfig defaults = load(Map.of("ENVIRONMENT", "production"));
+    assertThat(defaults.limits()).isEqualTo(new AppConfig.LimitsConfig(
+        500, 5_000, 512, AppConfig.BarcodeCharset.ASCII, 1_000, 500, 32, 65_536, 16_384, 64, 4));
+    assertThat(defaults.http().maxHeaderSize()).isEqualTo(8_192);
+    assertThat(defaults.http().maxInitialLineLength()).isEqualTo(8_192);
+
+    AppConfig config = load(Map.of("ENVIRONMENT", "production", "BARCODE_CHARSET", "unicode",
+        "ROW_DATA_MAX_BYTES", "4096", "METADATA_MAX_BYTES", "1024",
+        "HTTP_MAX_HEADER_SIZE", "16384", "HTTP_MAX_INITIAL_LINE_LENGTH", "2048"));
+    assertThat(config.limits().barcodeCharset()).isEqualTo(AppConfig.BarcodeCharset.UNICODE);
+    assertThat(config.limits().rowDataMaxBytes()).isEqualTo(4_096);
+    assertThat(config.limits().metadataMaxBytes()).isEqualTo(1_024);
+    assertThat(config.http().maxHeaderSize()).isEqualTo(16_384);
+    assertThat(config.http().maxInitialLineLength()).isEqualTo(2_048);
+
+    ConfigException charset = configFailure(Map.of("ENVIRONMENT", "production", "BARCODE_CHARSET", "latin1"));
+    assertThat(charset.key()).isEqualTo("limits.barcodeCharset");
+    assertThat(charset.getMessage()).contains("BARCODE_CHARSET").contains("ascii, unicode");
+    ConfigException header = configFailure(Map.of("ENVIRONMENT", "production", "HTTP_MAX_HEADER_SIZE", "512"));
+    assertThat(header.key()).isEqualTo("http.maxHeaderSize");
+    assertThat(header.getMessage()).contains("HTTP_MAX_HEADER_SIZE");
+  }
+
+  @Test
   void portOverrideSetsTheHttpPort() {
     AppConfig config = load(Map.of("ENVIRONMENT", "production", "PORT", "9091"));
 

@@ -131,10 +131,12 @@ class ScanApiTest extends ServiceTest {
   /**
    * Sends 40 scans of one row while another transaction holds that row's lock, so the first
    * scan statements wait and the rest queue behind them; then lets them through. Scan number
-   * {@code bad} carries metadata that is valid JSON but that jsonb refuses (22P05), which
-   * fails whatever statement it travels in.
+   * {@code bad} passes every check of the service but carries a device id that a CHECK
+   * constraint added here refuses (23514), which fails whatever statement it travels in.
    */
   private List<Future<HttpResponse<Buffer>>> sendWhileTheRowIsLocked(String tableId, String rowId, int bad) throws Exception {
+    database.execute("ALTER TABLE scan_history DROP CONSTRAINT IF EXISTS test_refuses_poison",
+        "ALTER TABLE scan_history ADD CONSTRAINT test_refuses_poison CHECK (device_id IS DISTINCT FROM 'poison')");
     List<Future<HttpResponse<Buffer>>> sent = new ArrayList<>();
     try (java.sql.Connection holder = database.connect()) {
       holder.setAutoCommit(false);
@@ -142,7 +144,7 @@ class ScanApiTest extends ServiceTest {
       for (int i = 0; i < 40; i++) {
         JsonObject body = scan(tableId, "code", "GROUP").put("id", UUID.randomUUID().toString());
         if (i == bad) {
-          body.put("metadata", new JsonObject().put("note", "nul\u0000byte"));
+          body.put("device_id", "poison");
         }
         sent.add(service.client().post("/api/scans").putHeader("Content-Type", "application/json").sendJsonObject(body));
       }
