@@ -2,7 +2,9 @@ package com.maticsapp.scan.http;
 
 import com.maticsapp.scan.bus.Addresses;
 import com.maticsapp.scan.bus.ServiceFailure;
+import com.maticsapp.scan.support.RunningService;
 import com.maticsapp.scan.support.ServiceTest;
+import com.maticsapp.scan.support.Tokens;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.ReplyException;
@@ -66,7 +68,8 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 class BadInputTest extends ServiceTest {
 
   private static final Logger log = LoggerFactory.getLogger(BadInputTest.class);
-  private static final DeliveryOptions FAST = new DeliveryOptions().setSendTimeout(5_000);
+  private static final DeliveryOptions FAST = new DeliveryOptions().setSendTimeout(5_000)
+      .addHeader(Addresses.AUTHORIZATION, Tokens.bearer(Tokens.user(RunningService.USER)));
 
   private static final String WORKSPACES = "/api/workspaces";
   private static final String TABLES = "/api/tables";
@@ -77,12 +80,16 @@ class BadInputTest extends ServiceTest {
   private static final String SEARCH = ROWS + "/search";
   private static final String SCANS = "/api/scans";
   private static final String BATCH = "/api/scans/batch";
+  private static final String MEMBER = "/api/workspaces/$WORKSPACE/members/someone";
+  private static final String PAIRINGS = TABLE + "/pairings";
+  private static final String CLAIM = "/api/pairings/claim";
 
   /** The routes that read a JSON body. */
   private static final List<String[]> BODY_ROUTES = List.of(
       new String[] {"POST", WORKSPACES}, new String[] {"POST", TABLES}, new String[] {"POST", ROWS},
       new String[] {"POST", BULK}, new String[] {"PATCH", ROW}, new String[] {"POST", SCANS},
-      new String[] {"POST", BATCH});
+      new String[] {"POST", BATCH}, new String[] {"PUT", MEMBER}, new String[] {"POST", PAIRINGS},
+      new String[] {"POST", CLAIM});
 
   private static final String RANDOM_ID = "6a1c1f7e-5a0e-4a55-9e59-2b7c6f0e0001";
   /** Ids that are not ids, as they appear in a URL path (percent-encoded) and in a JSON body. */
@@ -142,7 +149,8 @@ class BadInputTest extends ServiceTest {
       int limit = path.equals(BULK) || path.equals(BATCH)
           ? service.config().http().bulkBodyLimit()
           : service.config().http().bodyLimit();
-      String on = method + " " + path.replace("$TABLE", "{table}").replace("$ROW", "{row}") + ": ";
+      String on = method + " " + path.replace("$TABLE", "{table}").replace("$ROW", "{row}")
+          .replace("$WORKSPACE", "{workspace}") + ": ";
       all.add(raw(on + "empty body", method, path, "application/json", new byte[0], 400));
       all.add(raw(on + "text/plain", method, path, "text/plain", bytes("hello"), 415));
       all.add(raw(on + "form encoded", method, path, "application/x-www-form-urlencoded", bytes("name=x"), 415));
@@ -405,6 +413,36 @@ class BadInputTest extends ServiceTest {
     all.add(new Case("PUT scans", HttpMethod.PUT, SCANS, "application/json", bytes("{}"), 405, null, 0));
     all.add(new Case("POST a table id", HttpMethod.POST, TABLE, "application/json", bytes("{}"), 405, null, 0));
     all.add(get("unknown route", "/api/tables/$TABLE/columns", 404));
+    // Members, pairings and claims
+    for (String role : List.of("\"admin\"", "\"OWNER\"", "1", "null", "\"viewer\\u0000\"", "\"' OR 1=1 --\"")) {
+      all.add(json("member: role " + shorten(role), "PUT", MEMBER, "{\"role\":" + role + "}", 422).expectField("role"));
+    }
+    all.add(json("member: guest id", "PUT", "/api/workspaces/$WORKSPACE/members/guest:x", "{\"role\":\"viewer\"}", 422)
+        .expectField("user_id"));
+    all.add(json("member: user id of 256", "PUT", "/api/workspaces/$WORKSPACE/members/" + "u".repeat(256),
+        "{\"role\":\"viewer\"}", 422).expectField("user_id"));
+    for (Map.Entry<String, String> id : BAD_IDS.entrySet()) {
+      all.add(json("member: workspace id " + id.getKey(), "PUT", "/api/workspaces/" + urlId(id.getValue()) + "/members/x",
+          "{\"role\":\"viewer\"}", 404));
+    }
+    all.add(json("pairing: no column", "POST", PAIRINGS, "{}", 422).expectField("column_id"));
+    all.add(json("pairing: text column", "POST", PAIRINGS, "{\"column_name\":\"name\"}", 422).expectField("column_name"));
+    for (String expiresIn : List.of("0", "59", "86401", "-1", "1.5", "\"1h\"", "1e9")) {
+      all.add(json("pairing: expires_in " + expiresIn, "POST", PAIRINGS,
+          "{\"column_name\":\"code\",\"expires_in\":" + expiresIn + "}", 422).expectField("expires_in"));
+    }
+    all.add(json("pairing: label of 101", "POST", PAIRINGS, "{\"column_name\":\"code\",\"label\":" + quoted("l".repeat(101)) + "}", 422)
+        .expectField("label"));
+    all.add(json("claim: nothing", "POST", CLAIM, "{}", 422).expectField("code"));
+    all.add(json("claim: no scanner name", "POST", CLAIM, "{\"code\":\"AAAA-BBBB-CCCC\"}", 422).expectField("scanner_name"));
+    for (String email : List.of("\"not-an-email\"", "\"a@b@c\"", "\"x@\"", "1")) {
+      all.add(json("claim: scanner_email " + email, "POST", CLAIM,
+          "{\"code\":\"AAAA-BBBB-CCCC\",\"scanner_name\":\"Ann\",\"scanner_email\":" + email + "}", 422)
+          .expectField("scanner_email"));
+    }
+    for (String code : List.of("\"' OR 1=1 --\"", "\"../../etc\"", "\"ＡＡＡＡ-ＢＢＢＢ-ＣＣＣＣ\"", quoted("A".repeat(64)))) {
+      all.add(json("claim: code " + shorten(code), "POST", CLAIM, "{\"code\":" + code + ",\"scanner_name\":\"Ann\"}", 404));
+    }
     return all.stream();
   }
 
@@ -571,7 +609,7 @@ class BadInputTest extends ServiceTest {
   // ---------------------------------------------------------------- running a case
 
   private void check(Case bad) {
-    String path = bad.path().replace("$TABLE", tableId).replace("$ROW", rowId);
+    String path = bad.path().replace("$TABLE", tableId).replace("$ROW", rowId).replace("$WORKSPACE", workspaceId);
     byte[] body = bad.body();
     if (body != null && containsPlaceholder(body)) {
       body = bytes(new String(body, StandardCharsets.UTF_8).replace("$TABLE", tableId).replace("$ROW", rowId)
@@ -648,6 +686,8 @@ class BadInputTest extends ServiceTest {
     counts.put("rows", database.count("SELECT count(*) FROM table_rows"));
     counts.put("barcodes", database.count("SELECT count(*) FROM barcode_values"));
     counts.put("scans", database.count("SELECT count(*) FROM scan_history"));
+    counts.put("members", database.count("SELECT count(*) FROM workspace_members"));
+    counts.put("pairings", database.count("SELECT count(*) FROM pairings"));
     counts.put("scan_count", database.count("SELECT coalesce(sum(scan_count), 0) FROM table_rows"));
     counts.put("rows_md5", Long.parseUnsignedLong(database.text(
         "SELECT substr(md5(string_agg(id::text || data::text || scan_count || is_archived || position, ',' ORDER BY id)), 1, 15) "
