@@ -147,7 +147,8 @@ final class AccessOperations {
 
   Future<JsonObject> listPairings(Caller caller, JsonObject body) {
     UUID tableId = requiredUuid(body, "table_id");
-    return retries.idempotent(() -> guardedEdit(caller, tableId, () -> pairings.list(tableId, pageMax, pairing.maxFailedClaims())));
+    return retries.idempotent(() -> access.whenAllowed(caller, tableId, Permission.EDIT,
+        () -> pairings.list(tableId, pageMax, pairing.maxFailedClaims())));
   }
 
   /** Revoking ends the pairing's guest tokens at once: every guest statement checks it. */
@@ -160,19 +161,6 @@ final class AccessOperations {
     return access.tableRole(tableId, caller).compose(role -> {
       Permission.EDIT.require(role, null, "table " + tableId + " does not exist");
       return pairings.revoke(tableId, pairingId, pairing.maxFailedClaims());
-    });
-  }
-
-  private Future<JsonObject> guardedEdit(Caller caller, UUID tableId, java.util.function.Supplier<Future<JsonObject>> read) {
-    Permission.EDIT.requireCallerKind(caller);
-    Future<String> role = access.tableRole(tableId, caller);
-    Future<JsonObject> result = read.get();
-    return Future.join(role, result).transform(done -> {
-      if (role.failed()) {
-        return Future.failedFuture(role.cause());
-      }
-      Permission.EDIT.require(role.result(), null, "table " + tableId + " does not exist");
-      return result;
     });
   }
 

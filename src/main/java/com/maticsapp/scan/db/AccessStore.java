@@ -1,11 +1,13 @@
 package com.maticsapp.scan.db;
 
 import com.maticsapp.scan.auth.Caller;
+import com.maticsapp.scan.auth.Permission;
 import io.vertx.core.Future;
 import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
 
 import java.util.UUID;
+import java.util.function.Supplier;
 
 /**
  * The caller's role on a table or in a workspace, for the operations that check it in a
@@ -31,6 +33,26 @@ final class AccessStore {
   Future<String> tableRole(UUID tableId, Caller caller) {
     return client.preparedQuery(TABLE_ROLE).execute(Tuple.of(tableId, caller.memberId(), caller.pairingId()))
         .map(rows -> rows.iterator().next().getString("role"));
+  }
+
+  /**
+   * {@code work} on a table, done for {@code caller} only if their role there grants
+   * {@code needed}: the access statement and the work's statements are sent together on the
+   * pipeline (one round trip), and the work's result — or failure — is handed out only once the
+   * role allows it, so a caller without access learns nothing from it. Only for work that
+   * writes nothing (reads), or whose writes are themselves conditioned on the role.
+   */
+  <T> Future<T> whenAllowed(Caller caller, UUID tableId, Permission needed, Supplier<Future<T>> work) {
+    needed.requireCallerKind(caller);
+    Future<String> role = tableRole(tableId, caller);
+    Future<T> result = work.get();
+    return Future.join(role, result).transform(done -> {
+      if (role.failed()) {
+        return Future.failedFuture(role.cause());
+      }
+      needed.require(role.result(), null, "table " + tableId + " does not exist");
+      return result;
+    });
   }
 
   Future<String> workspaceRole(UUID workspaceId, Caller caller) {

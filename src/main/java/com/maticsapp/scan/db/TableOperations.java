@@ -139,40 +139,17 @@ final class TableOperations {
     });
   }
 
-  /**
-   * A read of one table's data on behalf of {@code caller}: the access statement and the read
-   * travel together on the pipeline (one round trip); the read's result is only handed out when
-   * the caller may read the table, and a caller who may not learns nothing from its failure either.
-   */
+  /** A read of one table's data, handed out only to a caller who may read the table. */
   Future<JsonObject> guardedRead(Caller caller, UUID tableId, Supplier<Future<JsonObject>> read) {
-    Permission.READ.requireCallerKind(caller);
-    Future<String> role = access.tableRole(tableId, caller);
-    Future<JsonObject> result = read.get();
-    return Future.join(role, result).transform(done -> {
-      if (role.failed()) {
-        return Future.failedFuture(role.cause());
-      }
-      Permission.READ.require(role.result(), null, "table " + tableId + " does not exist");
-      return result;
-    });
+    return access.whenAllowed(caller, tableId, Permission.READ, read);
   }
 
   /**
    * The table's column types, once the caller is known to be an owner or editor of its
-   * workspace: the access check and the column read travel together; the write that follows
-   * waits for both.
+   * workspace; the write that follows waits for it.
    */
   private Future<Map<String, String>> editableColumns(Caller caller, UUID tableId) {
-    Permission.EDIT.requireCallerKind(caller);
-    Future<String> role = access.tableRole(tableId, caller);
-    Future<Map<String, String>> types = tables.columnTypes(tableId);
-    return Future.join(role, types).transform(done -> {
-      if (role.failed()) {
-        return Future.failedFuture(role.cause());
-      }
-      Permission.EDIT.require(role.result(), null, "table " + tableId + " does not exist");
-      return types;
-    });
+    return access.whenAllowed(caller, tableId, Permission.EDIT, () -> tables.columnTypes(tableId));
   }
 
   private static UUID requiredUuid(JsonObject body, String key) {
