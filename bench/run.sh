@@ -83,7 +83,7 @@ start_service() {
   local pool=$1; shift
   local started=$(date +%s%N)
   env ENVIRONMENT=production DATABASE_URL="$url" PORT=$port DB_POOL_MAX_SIZE="$pool" HTTP_HOST=127.0.0.1 \
-    MANAGEMENT_PORT=$management_port MANAGEMENT_HOST=127.0.0.1 RATE_LIMIT_RPS=10000000 RATE_LIMIT_BURST=10000000 \
+    MANAGEMENT_PORT=$management_port MANAGEMENT_HOST=127.0.0.1 RATE_LIMIT_RPS=1000000 RATE_LIMIT_BURST=1000000 \
     AUTH_JWT_SECRET="$jwt_secret" GUEST_TOKEN_SECRET="$guest_secret" "$@" \
     java ${BENCH_JAVA_OPTS:--Xms128m -Xmx128m -XX:+UseSerialGC} -jar "$root/target/matic-scan.jar" >"$out/service-pool$pool.log" 2>&1 &
   service_pid=$!

@@ -9,7 +9,7 @@ import java.util.UUID;
  * or workspace grants it. Workspace roles are ranked: owner ⊃ editor ⊃ scanner ⊃ viewer.
  * Guests may only look up and record scans, on their pairing's column.
  *
- * <p>The role comes from the statement that does the work ({@code matic_role} in the V3
+ * <p>The role comes from the statement that does the work ({@code matic_access} in the V3
  * migration), so the check and the data are read at the same moment.
  */
 public enum Permission {
@@ -52,7 +52,7 @@ public enum Permission {
    * 404 when there is no role at all (the thing's existence is not revealed to non-members),
    * 401 when a guest's pairing ended, 403 when the role is too low or a guest used another column.
    *
-   * @param role     the caller's role as the access statement reported it (see {@code matic_role})
+   * @param role     the caller's role as the access statement reported it (see {@code matic_access})
    * @param columnId the column the operation resolved (guests are bound to one); null if none
    * @param notFound the 404 detail, e.g. "table … does not exist"
    */

@@ -17,8 +17,8 @@ import java.util.function.Supplier;
  */
 final class AccessStore {
 
-  /** See {@code matic_role} (V3 migration): a role, 'guest:&lt;column&gt;', 'ended', or NULL. */
-  static final String TABLE_ROLE = "SELECT matic_role($1, $2, $3) AS role";
+  /** See {@code matic_access} (V3 migration): a role, 'guest:&lt;column&gt;', 'ended', or NULL. */
+  static final String TABLE_ROLE = "SELECT role FROM matic_access($1, $2, $3)";
 
   static final String WORKSPACE_ROLE = """
       SELECT (SELECT role FROM workspace_members WHERE workspace_id = $1 AND user_id = $2) AS role

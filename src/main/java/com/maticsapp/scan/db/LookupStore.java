@@ -22,13 +22,14 @@ final class LookupStore {
    */
   static final String LOOKUP = """
       WITH target AS (
-        SELECT t.id AS table_id, c.id AS column_id, c.column_type, matic_role($1, $6, $7) AS caller_role,
+        SELECT t.id AS table_id, c.id AS column_id, c.column_type, access.role AS caller_role,
                CASE WHEN c.column_type = 'barcode'
                     THEN matic_normalize_barcode(coalesce(c.settings ->> 'normalization', 'exact'), $4) END AS normalized
         FROM (SELECT 1) AS one
         LEFT JOIN data_tables t ON t.id = $1
         LEFT JOIN table_columns c ON c.table_id = t.id
                                  AND (c.id = $2::uuid OR ($2::uuid IS NULL AND c.name = $3))
+        CROSS JOIN LATERAL matic_access($1, $6, $7) AS access
       )
       SELECT target.table_id, target.column_id, target.column_type, target.normalized, target.caller_role,
              r.id AS row_id, r.data

@@ -32,11 +32,12 @@ final class PairingStore {
    */
   static final String INSERT_PAIRING = """
       WITH target AS (
-        SELECT t.id AS table_id, t.workspace_id, matic_role($1, $2, NULL) AS caller_role,
+        SELECT t.id AS table_id, t.workspace_id, access.role AS caller_role,
                c.id AS column_id, c.name AS column_name, c.column_type
         FROM (SELECT 1) AS one
         LEFT JOIN data_tables t ON t.id = $1
         LEFT JOIN table_columns c ON c.table_id = t.id AND (c.id = $3::uuid OR ($3::uuid IS NULL AND c.name = $4))
+        CROSS JOIN LATERAL matic_access($1, $2, NULL) AS access
       ), created AS (
         INSERT INTO pairings (workspace_id, table_id, column_id, selector, secret_hash, label, created_by, expires_at)
         SELECT workspace_id, table_id, column_id, $5, $6, $7, $2, now() + make_interval(secs => $8)

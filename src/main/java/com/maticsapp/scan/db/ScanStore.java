@@ -43,7 +43,7 @@ final class ScanStore {
         SELECT req.ord, coalesce(req.id, gen_random_uuid()) AS scan_id,
                req.table_id, req.barcode, req.scanned_at, req.source, req.device_id, req.metadata,
                req.member_id, req.pairing_id, coalesce(req.member_id, 'guest:' || req.pairing_id) AS created_by,
-               matic_role(req.table_id, req.member_id, req.pairing_id) AS caller_role,
+               access.role AS caller_role,
                t.workspace_id, c.id AS column_id, c.name AS column_name, c.column_type,
                CASE WHEN c.column_type = 'barcode'
                     THEN matic_normalize_barcode(coalesce(c.settings ->> 'normalization', 'exact'), req.barcode) END AS normalized
@@ -51,6 +51,7 @@ final class ScanStore {
         LEFT JOIN data_tables t ON t.id = req.table_id
         LEFT JOIN table_columns c ON c.table_id = t.id
                                  AND (c.id = req.column_id OR (req.column_id IS NULL AND c.name = req.column_name))
+        CROSS JOIN LATERAL matic_access(req.table_id, req.member_id, req.pairing_id) AS access
       ),
       -- Only scanners and up, or a live guest on its own column, may record (Permission.SCAN).
       target AS (
