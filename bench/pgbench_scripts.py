@@ -20,7 +20,9 @@ def constant(java_file, name):
     match = re.search(r'static final String ' + name + r' = """\n(.*?)"""', text, re.S)
     if not match:
         sys.exit(f"cannot find {name} in {java_file}")
-    return " ".join(line.strip() for line in match.group(1).splitlines() if line.strip())
+    # One line for pgbench: SQL comments ("-- ...") would swallow the rest of it.
+    lines = (re.sub(r"--.*$", "", line).strip() for line in match.group(1).splitlines())
+    return " ".join(line for line in lines if line)
 
 
 def bind(sql, values):
