@@ -150,6 +150,12 @@ public final class DevServer {
         "      -d '{\"id\":\"7b0c6c1e-8d7a-4a55-9e59-2b7c6f0e0001\",\"table_id\":\"" + tableId
             + "\",\"column_name\":\"ticket\",\"barcode\":\"TICKET-0007\",\"source\":\"curl\"}'",
         "",
+        "  Let a phone scan as a guest: open a pairing (its code is what the QR shows), then claim it:",
+        "    curl -X POST " + base + "/api/tables/" + tableId + "/pairings -H 'Content-Type: application/json' -d '{\"column_name\":\"ticket\"}'",
+        "    curl -X POST " + base + "/api/pairings/claim -H 'Content-Type: application/json' \\",
+        "      -d '{\"code\":\"<code>\",\"scanner_name\":\"Front desk\"}'",
+        "  (Auth is off in development: requests without a token act as 'local-developer'.)",
+        "",
         "  Health: " + management + "/api/health/detailed    Metrics: " + management + "/metrics    API: " + base
             + "/api/openapi.yaml",
         "");
