@@ -70,14 +70,13 @@ public final class HttpVerticle extends VerticleBase {
 
       router = Router.router(vertx);
       drain = new HttpDrain(vertx, responses);
-      // Every request, in one route (one match instead of four): CORS, metrics, the drain, and
-      // the limit for requests without a token (by address); requests with one are limited by
-      // caller once it is verified (Authentication), so one NAT's phones do not share a bucket.
+      // Every request, in one route (one match instead of three): CORS, metrics, the drain.
+      // Rate limits come with each route: by caller once the token is verified (Authentication),
+      // so one NAT's phones do not share a bucket; by address on the open routes.
       router.route()
           .handler(new Cors(config.http().cors())::handle)
           .handler(new RequestMetrics(registry)::measure)
-          .handler(drain::admit)
-          .handler(rateLimit::admitAnonymous);
+          .handler(drain::admit);
 
       // The scanning hot path first: routes are tried in order, and path patterns cost a regex each.
       router.get("/api/tables/:table_id/rows/search").handler(caller).handler(scans::search);
@@ -91,8 +90,8 @@ public final class HttpVerticle extends VerticleBase {
       router.get("/api/health/database").handler(health::database);
       router.get("/api/health/detailed").handler(admin::require).handler(health::detailed);
       router.get("/metrics").handler(admin::require).handler(health::metrics);
-      router.get("/api/openapi.yaml").handler(health::openApi);
-      router.post("/api/pairings/claim").handler(body).handler(access::claim);
+      router.get("/api/openapi.yaml").handler(rateLimit::byAddress).handler(health::openApi);
+      router.post("/api/pairings/claim").handler(body).handler(rateLimit::byAddress).handler(access::claim);
 
       // Everything else, like the hot path, acts for the caller its bearer token proves (401
       // without one). Body handlers come first (vertx-web's order); body limits bound the cost.

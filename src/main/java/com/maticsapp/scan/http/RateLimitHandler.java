@@ -35,14 +35,13 @@ final class RateLimitHandler {
   }
 
   /**
-   * A routing step for every request: one that carries no credential is counted against its
-   * address ({@link RateLimiter#clientKey}); one that does passes on, to be counted against its
-   * caller once {@link Authentication} has verified the token.
+   * The routing step of the routes open without a token (the pairing claim, the API document):
+   * counted against the client's address ({@link RateLimiter#clientKey}). Routes that need a
+   * token are counted by {@link Authentication}: against the caller once the token is verified,
+   * against the address when it is not. Every request is thus counted once.
    */
-  void admitAnonymous(RoutingContext ctx) {
-    if (hasCredential(ctx)) {
-      ctx.next();
-    } else if (admit(ctx, RateLimiter.clientKey(ctx))) {
+  void byAddress(RoutingContext ctx) {
+    if (admit(ctx, RateLimiter.clientKey(ctx))) {
       ctx.next();
     }
   }
@@ -67,10 +66,7 @@ final class RateLimitHandler {
     return false;
   }
 
-  private static boolean hasCredential(RoutingContext ctx) {
-    return ctx.request().headers().contains(HttpHeaders.AUTHORIZATION)
-        || ctx.request().params().contains("access_token");
-  }
+
 
   static boolean isExempt(String path) {
     return path.equals("/api/health") || path.startsWith("/api/health/") || path.equals("/metrics");

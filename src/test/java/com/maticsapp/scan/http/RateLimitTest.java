@@ -6,6 +6,7 @@ import com.maticsapp.scan.support.ServiceTest;
 import com.maticsapp.scan.support.Tokens;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -97,6 +98,25 @@ class RateLimitTest extends ServiceTest {
     HttpResponse<Buffer> again = service.post("/api/scans", Fixtures.scan(tableId, "code", "RL-late").put("id", late));
     assertThat(again.statusCode()).as(again.bodyAsString()).isEqualTo(201);
     assertThat(storedScans(tableId)).isEqualTo(storedBefore + BURST + 1);
+  }
+
+  @Test
+  void theOpenRoutesAreLimitedByAddressWhateverTheHeadersClaim() {
+    WebClient anonymous = RunningService.as(service.vertx(), service.port(), null);
+    int refusedAt = -1;
+    for (int i = 0; i < 3 * BURST && refusedAt < 0; i++) {
+      // A made-up token must not buy an exemption from the address's bucket.
+      HttpResponse<Buffer> document = anonymous.get("/api/openapi.yaml").putHeader("Authorization", "Bearer junk")
+          .send().await();
+      if (document.statusCode() == 429) {
+        refusedAt = i;
+        assertThat(document.getHeader("Retry-After")).isNotNull();
+      } else {
+        assertThat(document.statusCode()).isEqualTo(200);
+      }
+    }
+    anonymous.close();
+    assertThat(refusedAt).as("a 429 within %d quick requests (burst %d)", 3 * BURST, BURST).isBetween(0, BURST);
   }
 
   private long storedScans(String tableId) {
