@@ -22,7 +22,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * {@code mvn -q exec:java}: the service in development, ready to scan within a minute.
+ * {@code mvn -q test-compile exec:java}: the service in development, ready to scan within a minute.
  *
  * <p>With DATABASE_URL set, that database is used. Without it, a PostgreSQL is provided: an
  * embedded one (data kept in target/dev-postgres) for a normal user, or, for root (which
