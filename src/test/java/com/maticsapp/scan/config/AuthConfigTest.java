@@ -1,60 +1,33 @@
 package com.maticsapp.scan.config;
 
 import com.maticsapp.scan.support.ProductionSecrets;
-import io.vertx.core.Future;
-import io.vertx.core.Vertx;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
-import java.util.HashMap;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.catchThrowable;
 
 /** The auth section: what production insists on, and that secrets never show. */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class AuthConfigTest {
+class AuthConfigTest extends ConfigTestBase {
 
-  private Vertx vertx;
 
-  @BeforeAll
-  void start() {
-    vertx = Vertx.vertx();
-  }
 
-  @AfterAll
-  void stop() {
-    vertx.close().await();
-  }
 
-  private AppConfig load(Map<String, String> env) {
-    return ConfigLoader.load(vertx, new HashMap<>(env)).await();
-  }
 
-  private ConfigException failure(Map<String, String> env) {
-    Future<AppConfig> loading = ConfigLoader.load(vertx, new HashMap<>(env));
-    catchThrowable(loading::await);
-    assertThat(loading.failed()).as("should be refused: %s", env.keySet()).isTrue();
-    assertThat(loading.cause()).isInstanceOf(ConfigException.class);
-    return (ConfigException) loading.cause();
-  }
 
   @Test
   void productionWithAuthSwitchedOffRefusesToStart() {
-    ConfigException refused = failure(ProductionSecrets.added(Map.of("ENVIRONMENT", "production", "AUTH_ENABLED", "false")));
+    ConfigException refused = failureExactly(ProductionSecrets.added(Map.of("ENVIRONMENT", "production", "AUTH_ENABLED", "false")));
     assertThat(refused.getMessage()).contains("auth.enabled").contains("AUTH_ENABLED").contains("production");
   }
 
   @Test
   void productionNeedsAWayToVerifyUsersAndAGuestSecret() {
-    assertThat(failure(Map.of("ENVIRONMENT", "production", "GUEST_TOKEN_SECRET", ProductionSecrets.GUEST_SECRET)).getMessage())
+    assertThat(failureExactly(Map.of("ENVIRONMENT", "production", "GUEST_TOKEN_SECRET", ProductionSecrets.GUEST_SECRET)).getMessage())
         .contains("auth.jwtSecret").contains("auth.jwksUrl");
-    assertThat(failure(Map.of("ENVIRONMENT", "production", "AUTH_JWT_SECRET", ProductionSecrets.JWT_SECRET)).getMessage())
+    assertThat(failureExactly(Map.of("ENVIRONMENT", "production", "AUTH_JWT_SECRET", ProductionSecrets.JWT_SECRET)).getMessage())
         .contains("auth.guestTokenSecret");
-    AppConfig withJwksOnly = load(Map.of("ENVIRONMENT", "production", "AUTH_JWKS_URL", "https://idp.example.com/.well-known/jwks.json",
+    AppConfig withJwksOnly = loadExactly(Map.of("ENVIRONMENT", "production", "AUTH_JWKS_URL", "https://idp.example.com/.well-known/jwks.json",
         "GUEST_TOKEN_SECRET", ProductionSecrets.GUEST_SECRET));
     assertThat(withJwksOnly.auth().enabled()).isTrue();
     assertThat(withJwksOnly.auth().hasUserKeys()).isTrue();
@@ -62,27 +35,27 @@ class AuthConfigTest {
 
   @Test
   void productionFetchesKeysOverHttpsOnly() {
-    ConfigException plain = failure(ProductionSecrets.added(Map.of("ENVIRONMENT", "production",
+    ConfigException plain = failureExactly(ProductionSecrets.added(Map.of("ENVIRONMENT", "production",
         "AUTH_JWKS_URL", "http://idp.example.com/jwks.json")));
     assertThat(plain.getMessage()).contains("auth.jwksUrl").contains("AUTH_JWKS_URL").contains("https");
-    assertThat(failure(Map.of("ENVIRONMENT", "test", "AUTH_JWKS_URL", "ftp://x/jwks")).getMessage()).contains("auth.jwksUrl");
+    assertThat(failureExactly(Map.of("ENVIRONMENT", "test", "AUTH_JWKS_URL", "ftp://x/jwks")).getMessage()).contains("auth.jwksUrl");
   }
 
   @Test
   void secretsMustBeLongAndDistinct() {
-    ConfigException shortSecret = failure(Map.of("ENVIRONMENT", "test", "AUTH_JWT_SECRET", "too-short-7"));
+    ConfigException shortSecret = failureExactly(Map.of("ENVIRONMENT", "test", "AUTH_JWT_SECRET", "too-short-7"));
     assertThat(shortSecret.getMessage()).contains("auth.jwtSecret").contains("AUTH_JWT_SECRET").doesNotContain("too-short-7");
-    ConfigException shortAdmin = failure(Map.of("ENVIRONMENT", "test", "ADMIN_TOKEN", "admin-123"));
+    ConfigException shortAdmin = failureExactly(Map.of("ENVIRONMENT", "test", "ADMIN_TOKEN", "admin-123"));
     assertThat(shortAdmin.getMessage()).contains("auth.adminToken").doesNotContain("admin-123");
     String same = "the-same-secret-for-both-0123456789abcdef";
-    assertThat(failure(Map.of("ENVIRONMENT", "test", "AUTH_JWT_SECRET", same, "GUEST_TOKEN_SECRET", same)).getMessage())
+    assertThat(failureExactly(Map.of("ENVIRONMENT", "test", "AUTH_JWT_SECRET", same, "GUEST_TOKEN_SECRET", same)).getMessage())
         .contains("must differ").doesNotContain(same);
   }
 
   @Test
   void developmentSwitchesAuthOffExplicitlyAndTheTestProfileKeepsItOn() {
-    assertThat(load(Map.of("ENVIRONMENT", "development")).auth().enabled()).isFalse();
-    AppConfig test = load(Map.of("ENVIRONMENT", "test"));
+    assertThat(loadExactly(Map.of("ENVIRONMENT", "development")).auth().enabled()).isFalse();
+    AppConfig test = loadExactly(Map.of("ENVIRONMENT", "test"));
     assertThat(test.auth().enabled()).isTrue();
     assertThat(test.auth().audience()).containsExactly("authenticated");
     assertThat(test.auth().adminRoles()).containsExactly("service_role");
@@ -91,7 +64,7 @@ class AuthConfigTest {
 
   @Test
   void theConfigurationNeverPrintsASecret() {
-    AppConfig config = load(Map.of("ENVIRONMENT", "test", "ADMIN_TOKEN", "admin-token-that-must-not-show-0123456789"));
+    AppConfig config = loadExactly(Map.of("ENVIRONMENT", "test", "ADMIN_TOKEN", "admin-token-that-must-not-show-0123456789"));
     assertThat(config.toString()).contains("jwtSecret=(set)").contains("adminToken=<set>")
         .doesNotContain("admin-token-that-must-not-show").doesNotContain("test-only-user-token-secret")
         .doesNotContain("test-only-guest-token-secret");

@@ -1,42 +1,23 @@
 package com.maticsapp.scan.config;
 
-import com.maticsapp.scan.support.ProductionSecrets;
 import com.maticsapp.scan.cluster.ConnectionBudget;
-import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import java.util.HashMap;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 /** The {@code cluster} section: defaults, environment overrides, validation, the budget line. */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class ClusterConfigTest {
+class ClusterConfigTest extends ConfigTestBase {
 
-  private Vertx vertx;
 
-  @BeforeAll
-  void startVertx() {
-    vertx = Vertx.vertx();
-  }
 
-  @AfterAll
-  void closeVertx() {
-    if (vertx != null) {
-      vertx.close().await();
-    }
-  }
 
   @ParameterizedTest(name = "{0}")
   @ValueSource(strings = {"development", "test", "production"})
@@ -160,17 +141,7 @@ class ClusterConfigTest {
         .contains("at 2 or more");
   }
 
-  private AppConfig load(Map<String, String> env) {
-    return ConfigLoader.load(vertx, ProductionSecrets.added(env)).await();
-  }
 
-  private ConfigException configFailure(Map<String, String> env) {
-    Future<AppConfig> loading = ConfigLoader.load(vertx, ProductionSecrets.added(env));
-    catchThrowable(loading::await);
-    assertThat(loading.failed()).as("configuration should have been rejected: %s", env).isTrue();
-    assertThat(loading.cause()).isInstanceOf(ConfigException.class);
-    return (ConfigException) loading.cause();
-  }
 
   private static ConfigException fromJsonFailure(JsonObject files) {
     Throwable thrown = catchThrowable(() -> ConfigLoader.fromJson("test", files, Map.of()));

@@ -1,14 +1,8 @@
 package com.maticsapp.scan.config;
 
-import com.maticsapp.scan.support.ProductionSecrets;
 import com.maticsapp.scan.config.DatabaseConfig.PoolConfig;
-import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.pgclient.SslMode;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -16,7 +10,6 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
@@ -25,14 +18,12 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.catchThrowable;
 
 /**
  * Configuration as the service loads it: the real conf/base.json and conf/&lt;environment&gt;.json
  * through {@link ConfigLoader#load}, with environment variables given as a map.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class ConfigLoaderTest {
+class ConfigLoaderTest extends ConfigTestBase {
 
   private static final String SECRET = "s3cr3t-pw";
 
@@ -58,19 +49,8 @@ class ConfigLoaderTest {
       "DB_POOL_CONNECTION_TIMEOUT", Duration.ofMillis(750),
       "DB_POOL_MAX_WAIT_QUEUE", 42);
 
-  private Vertx vertx;
 
-  @BeforeAll
-  void startVertx() {
-    vertx = Vertx.vertx();
-  }
 
-  @AfterAll
-  void closeVertx() {
-    if (vertx != null) {
-      vertx.close().await();
-    }
-  }
 
   // ---------------------------------------------------------------- environments and merge
 
@@ -478,17 +458,5 @@ class ConfigLoaderTest {
 
   // ---------------------------------------------------------------- helpers
 
-  private AppConfig load(Map<String, String> env) {
-    return ConfigLoader.load(vertx, ProductionSecrets.added(env)).await();
-  }
 
-  private ConfigException configFailure(Map<String, String> env) {
-    Future<AppConfig> loading = ConfigLoader.load(vertx, ProductionSecrets.added(env));
-    Throwable thrown = catchThrowable(loading::await);
-
-    assertThat(loading.failed()).as("configuration should have been rejected: %s", env).isTrue();
-    assertThat(thrown).isSameAs(loading.cause());
-    assertThat(loading.cause()).isInstanceOf(ConfigException.class);
-    return (ConfigException) loading.cause();
-  }
 }

@@ -1,14 +1,8 @@
 package com.maticsapp.scan.config;
 
-import com.maticsapp.scan.support.ProductionSecrets;
-import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -21,24 +15,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 /** The sections of the HTTP front door: {@code management}, {@code http.cors}, {@code rateLimit}, {@code auth.adminToken}. */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class FrontDoorConfigTest {
+class FrontDoorConfigTest extends ConfigTestBase {
 
   private static final String TOKEN = "0123456789abcdef0123456789abcdef-admin";
 
-  private Vertx vertx;
 
-  @BeforeAll
-  void startVertx() {
-    vertx = Vertx.vertx();
-  }
 
-  @AfterAll
-  void closeVertx() {
-    if (vertx != null) {
-      vertx.close().await();
-    }
-  }
 
   @Test
   void everyVariableIsAnOverride() {
@@ -221,16 +203,5 @@ class FrontDoorConfigTest {
 
   // ---------------------------------------------------------------- helpers
 
-  private AppConfig load(Map<String, String> env) {
-    return ConfigLoader.load(vertx, ProductionSecrets.added(env)).await();
-  }
 
-  private ConfigException configFailure(Map<String, String> env) {
-    Future<AppConfig> loading = ConfigLoader.load(vertx, ProductionSecrets.added(env));
-    catchThrowable(loading::await);
-
-    assertThat(loading.failed()).as("configuration should have been rejected: %s", env).isTrue();
-    assertThat(loading.cause()).isInstanceOf(ConfigException.class);
-    return (ConfigException) loading.cause();
-  }
 }
