@@ -79,6 +79,14 @@ public final class Fields {
    * Checked by hand: this runs several times per request, and a regex here showed up in
    * profiles.
    */
+  /** The UUID under {@code key} of {@code json}, or the 422 that says it is missing or malformed. */
+  public static UUID requiredUuid(JsonObject json, String key) {
+    Fields fields = of(json);
+    UUID value = fields.uuid(key, true);
+    fields.throwIfInvalid();
+    return value;
+  }
+
   public static UUID parseUuid(String text) {
     if (text == null || text.length() != 36) {
       return null;

@@ -17,9 +17,6 @@ import io.vertx.ext.auth.jwt.JWTAuthOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.Base64;
@@ -47,8 +44,6 @@ public final class Authenticator {
 
   public static final String GUEST_ISSUER = "matic-scan";
   public static final String GUEST_AUDIENCE = "matic-scan:guest";
-  /** Longer tokens are refused before any parsing. */
-  static final int MAX_TOKEN_LENGTH = 8_192;
   static final long CACHE_TTL_MILLIS = 300_000;
   static final int CACHE_MAX_ENTRIES = 20_000;
 
@@ -139,7 +134,7 @@ public final class Authenticator {
       }
       return Future.failedFuture(ServiceFailure.unauthorized("a bearer token is required"));
     }
-    String token = bearerToken(authorization);
+    String token = BearerCredentials.token(authorization);
     if (token == null) {
       return Future.failedFuture(ServiceFailure.unauthorized("the Authorization header must be 'Bearer <token>'"));
     }
@@ -161,15 +156,6 @@ public final class Authenticator {
   /** Whether a verified user holds one of {@code auth.adminRoles} in their token. */
   public boolean isAdmin(Caller caller) {
     return !caller.isGuest() && caller.role() != null && config.adminRoles().contains(caller.role());
-  }
-
-  private static String bearerToken(String authorization) {
-    String value = authorization.trim();
-    if (value.length() < 8 || !value.regionMatches(true, 0, "Bearer ", 0, 7)) {
-      return null;
-    }
-    String token = value.substring(7).trim();
-    return token.isEmpty() || token.length() > MAX_TOKEN_LENGTH ? null : token;
   }
 
   private Future<Caller> verify(String token) {
@@ -289,11 +275,4 @@ public final class Authenticator {
     return guests.generateToken(claims, new JWTOptions().setAlgorithm("HS256"));
   }
 
-  static byte[] sha256(String value) {
-    try {
-      return MessageDigest.getInstance("SHA-256").digest(value.getBytes(StandardCharsets.UTF_8));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
-  }
 }

@@ -30,7 +30,7 @@ public final class PairingCodes {
     }
 
     public byte[] secretHash() {
-      return Authenticator.sha256(secret);
+      return BearerCredentials.sha256(secret);
     }
   }
 

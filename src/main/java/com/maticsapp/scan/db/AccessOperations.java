@@ -50,18 +50,9 @@ final class AccessOperations {
 
   Future<JsonObject> listMembers(Caller caller, JsonObject body) {
     Permission.READ.requireCallerKind(caller);
-    UUID workspaceId = requiredUuid(body, "workspace_id");
-    return retries.idempotent(() -> {
-      Future<String> role = access.workspaceRole(workspaceId, caller);
-      Future<JsonObject> list = members.list(workspaceId, pageMax);
-      return Future.join(role, list).transform(done -> {
-        if (role.failed()) {
-          return Future.failedFuture(role.cause());
-        }
-        Permission.READ.require(role.result(), null, "workspace " + workspaceId + " does not exist");
-        return list;
-      });
-    });
+    UUID workspaceId = Fields.requiredUuid(body, "workspace_id");
+    return retries.idempotent(() -> access.whenAllowedInWorkspace(caller, workspaceId, Permission.READ,
+        () -> members.list(workspaceId, pageMax)));
   }
 
   /** Adds a member or changes their role: owners only. {@code {created, member}}. */
@@ -146,7 +137,7 @@ final class AccessOperations {
   }
 
   Future<JsonObject> listPairings(Caller caller, JsonObject body) {
-    UUID tableId = requiredUuid(body, "table_id");
+    UUID tableId = Fields.requiredUuid(body, "table_id");
     return retries.idempotent(() -> access.whenAllowed(caller, tableId, Permission.EDIT,
         () -> pairings.list(tableId, pageMax, pairing.maxFailedClaims())));
   }
@@ -241,10 +232,4 @@ final class AccessOperations {
     return new ServiceFailure(410, "Gone", detail, java.util.List.of());
   }
 
-  private static UUID requiredUuid(JsonObject body, String key) {
-    Fields fields = Fields.of(body);
-    UUID value = fields.uuid(key, true);
-    fields.throwIfInvalid();
-    return value;
-  }
 }

@@ -44,13 +44,22 @@ final class AccessStore {
    */
   <T> Future<T> whenAllowed(Caller caller, UUID tableId, Permission needed, Supplier<Future<T>> work) {
     needed.requireCallerKind(caller);
-    Future<String> role = tableRole(tableId, caller);
+    return guarded(tableRole(tableId, caller), needed, "table " + tableId + " does not exist", work);
+  }
+
+  /** The same for work in a workspace, by the caller's membership role there. */
+  <T> Future<T> whenAllowedInWorkspace(Caller caller, UUID workspaceId, Permission needed, Supplier<Future<T>> work) {
+    needed.requireCallerKind(caller);
+    return guarded(workspaceRole(workspaceId, caller), needed, "workspace " + workspaceId + " does not exist", work);
+  }
+
+  private static <T> Future<T> guarded(Future<String> role, Permission needed, String notFound, Supplier<Future<T>> work) {
     Future<T> result = work.get();
     return Future.join(role, result).transform(done -> {
       if (role.failed()) {
         return Future.failedFuture(role.cause());
       }
-      needed.require(role.result(), null, "table " + tableId + " does not exist");
+      needed.require(role.result(), null, notFound);
       return result;
     });
   }

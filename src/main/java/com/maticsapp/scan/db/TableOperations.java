@@ -60,13 +60,13 @@ final class TableOperations {
   }
 
   Future<JsonObject> getTable(Caller caller, JsonObject body) {
-    UUID tableId = requiredUuid(body, "table_id");
+    UUID tableId = Fields.requiredUuid(body, "table_id");
     return retries.idempotent(() -> guardedRead(caller, tableId, () -> tables.getTable(tableId)));
   }
 
   Future<JsonObject> getRow(Caller caller, JsonObject body) {
-    UUID tableId = requiredUuid(body, "table_id");
-    UUID rowId = requiredUuid(body, "row_id");
+    UUID tableId = Fields.requiredUuid(body, "table_id");
+    UUID rowId = Fields.requiredUuid(body, "row_id");
     return retries.idempotent(() -> guardedRead(caller, tableId, () -> rows.get(tableId, rowId)));
   }
 
@@ -152,12 +152,6 @@ final class TableOperations {
     return access.whenAllowed(caller, tableId, Permission.EDIT, () -> tables.columnTypes(tableId));
   }
 
-  private static UUID requiredUuid(JsonObject body, String key) {
-    Fields fields = Fields.of(body);
-    UUID value = fields.uuid(key, true);
-    fields.throwIfInvalid();
-    return value;
-  }
 
   /** A 422 listing every cell of {@code data} that does not fit the table's columns. */
   private static void checkCells(JsonObject data, Map<String, String> columnTypes) {

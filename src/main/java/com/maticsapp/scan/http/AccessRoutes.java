@@ -75,7 +75,7 @@ final class AccessRoutes {
    * is asked.
    */
   void claim(RoutingContext ctx) {
-    String client = ctx.request().remoteAddress() == null ? "unknown" : ctx.request().remoteAddress().hostAddress();
+    String client = RateLimiter.clientKey(ctx);
     long blocked = claims.blockedForSeconds(client);
     if (blocked > 0) {
       ctx.response().putHeader(HttpHeaders.RETRY_AFTER, Long.toString(blocked));

@@ -1,13 +1,12 @@
 package com.maticsapp.scan.http;
 
 import com.maticsapp.scan.auth.Authenticator;
+import com.maticsapp.scan.auth.BearerCredentials;
 import com.maticsapp.scan.config.AdminConfig;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.RoutingContext;
 
-import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 
 /**
  * The admin credential in front of the public port's {@code /api/health/detailed} and
@@ -23,7 +22,6 @@ import java.security.NoSuchAlgorithmException;
 final class AdminAccess {
 
   static final String CHALLENGE = "Bearer realm=\"matic-scan\"";
-  private static final String BEARER = "bearer ";
 
   private final Responses responses;
   private final Authenticator authenticator;
@@ -33,7 +31,7 @@ final class AdminAccess {
   AdminAccess(AdminConfig admin, Authenticator authenticator, Responses responses) {
     this.responses = responses;
     this.authenticator = authenticator;
-    this.expected = admin.hasAdminToken() ? sha256(admin.adminToken()) : null;
+    this.expected = admin.hasAdminToken() ? BearerCredentials.sha256(admin.adminToken()) : null;
   }
 
   /** A route handler: {@code ctx.next()} for an admin, else the refusal. */
@@ -44,11 +42,11 @@ final class AdminAccess {
       return;
     }
     String header = ctx.request().getHeader(HttpHeaders.AUTHORIZATION);
-    String presented = bearerToken(header);
+    String presented = BearerCredentials.token(header);
     if (presented == null) {
       ctx.response().putHeader("WWW-Authenticate", CHALLENGE);
       responses.problem(ctx, 401, "Unauthorized", "this route requires an admin bearer token", null);
-    } else if (expected != null && MessageDigest.isEqual(expected, sha256(presented))) {
+    } else if (expected != null && MessageDigest.isEqual(expected, BearerCredentials.sha256(presented))) {
       ctx.next();
     } else {
       authenticator.authenticate(header).onComplete(user -> {
@@ -61,24 +59,6 @@ final class AdminAccess {
           responses.problem(ctx, 403, "Forbidden", "this route requires an admin role", null);
         }
       });
-    }
-  }
-
-  /** The token of an {@code Authorization: Bearer <token>} header (scheme in any case), or null. */
-  private static String bearerToken(String header) {
-    if (header == null || header.length() <= BEARER.length()
-        || !header.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
-      return null;
-    }
-    String token = header.substring(BEARER.length()).trim();
-    return token.isEmpty() ? null : token;
-  }
-
-  private static byte[] sha256(String text) {
-    try {
-      return MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
     }
   }
 }
