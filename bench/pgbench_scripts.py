@@ -35,13 +35,13 @@ def code(i):
 
 
 def lookup(i):
-    return bind(constant("db/LookupStore.java", "LOOKUP"), {
+    return bind(constant("data/LookupStore.java", "LOOKUP"), {
         1: ":table_id::uuid", 2: "NULL", 3: "'code'", 4: code(i), 5: "100",
         6: "'bench-user'", 7: "NULL::uuid"})
 
 
 def scan(i):
-    return bind(constant("db/ScanStore.java", "RECORD_SCANS"), {
+    return bind(constant("data/ScanStore.java", "RECORD_SCANS"), {
         1: "ARRAY[0]", 2: f"ARRAY[CASE WHEN :half{i} = 1 THEN gen_random_uuid() END]",
         3: "ARRAY[:table_id::uuid]", 4: "ARRAY[NULL::uuid]", 5: "ARRAY['code']",
         6: f"ARRAY[{code(i)}]", 7: "ARRAY[NULL::timestamptz]", 8: "ARRAY['bench']",

@@ -1,15 +1,15 @@
 package com.maticsapp.scan;
 
 import com.maticsapp.scan.auth.Authenticator;
-import com.maticsapp.scan.bus.Lifecycle;
+import com.maticsapp.scan.Lifecycle;
 import com.maticsapp.scan.cluster.ClusterStatus;
 import com.maticsapp.scan.cluster.ConnectionBudget;
 import com.maticsapp.scan.cluster.HazelcastMember;
 import com.maticsapp.scan.config.AppConfig;
 import com.maticsapp.scan.config.ClusterConfig;
-import com.maticsapp.scan.db.DataVerticle;
-import com.maticsapp.scan.db.DatabaseActivity;
-import com.maticsapp.scan.db.Migrations;
+import com.maticsapp.scan.data.DataVerticle;
+import com.maticsapp.scan.data.DatabaseActivity;
+import com.maticsapp.scan.data.Migrations;
 import com.maticsapp.scan.health.HealthVerticle;
 import com.maticsapp.scan.http.ClaimGuard;
 import com.maticsapp.scan.http.Gate;

@@ -5,7 +5,7 @@ import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.OutputStreamAppender;
-import com.maticsapp.scan.bus.Addresses;
+import com.maticsapp.scan.contract.Addresses;
 import com.maticsapp.scan.config.AppConfig;
 import com.maticsapp.scan.config.ConfigException;
 import com.maticsapp.scan.config.ConfigLoader;

@@ -1,7 +1,7 @@
 package com.maticsapp.scan.auth;
 
-import com.maticsapp.scan.api.Fields;
-import com.maticsapp.scan.bus.ServiceFailure;
+import com.maticsapp.scan.contract.Fields;
+import com.maticsapp.scan.contract.ServiceFailure;
 import com.maticsapp.scan.config.AuthConfig;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;

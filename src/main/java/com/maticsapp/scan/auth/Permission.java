@@ -1,6 +1,6 @@
 package com.maticsapp.scan.auth;
 
-import com.maticsapp.scan.bus.ServiceFailure;
+import com.maticsapp.scan.contract.ServiceFailure;
 
 import java.util.UUID;
 

@@ -1,7 +1,7 @@
 package com.maticsapp.scan.health;
 
-import com.maticsapp.scan.bus.Addresses;
-import com.maticsapp.scan.bus.Lifecycle;
+import com.maticsapp.scan.contract.Addresses;
+import com.maticsapp.scan.Lifecycle;
 import com.maticsapp.scan.cluster.ClusterStatus;
 import com.maticsapp.scan.config.AppConfig;
 import io.vertx.core.Future;

@@ -1,7 +1,7 @@
 package com.maticsapp.scan.http;
 
-import com.maticsapp.scan.bus.Addresses;
-import com.maticsapp.scan.bus.ServiceFailure;
+import com.maticsapp.scan.contract.Addresses;
+import com.maticsapp.scan.contract.ServiceFailure;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.eventbus.ReplyException;

@@ -2,7 +2,7 @@ package com.maticsapp.scan.http;
 
 import com.maticsapp.scan.auth.Authenticator;
 import com.maticsapp.scan.auth.Caller;
-import com.maticsapp.scan.bus.ServiceFailure;
+import com.maticsapp.scan.contract.ServiceFailure;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.RoutingContext;
 

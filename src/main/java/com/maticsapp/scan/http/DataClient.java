@@ -1,6 +1,6 @@
 package com.maticsapp.scan.http;
 
-import com.maticsapp.scan.bus.Addresses;
+import com.maticsapp.scan.contract.Addresses;
 import com.maticsapp.scan.config.AppConfig;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;

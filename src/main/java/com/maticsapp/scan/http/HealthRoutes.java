@@ -1,6 +1,6 @@
 package com.maticsapp.scan.http;
 
-import com.maticsapp.scan.bus.Addresses;
+import com.maticsapp.scan.contract.Addresses;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;

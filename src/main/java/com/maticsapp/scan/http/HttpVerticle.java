@@ -1,7 +1,7 @@
 package com.maticsapp.scan.http;
 
-import com.maticsapp.scan.bus.Lifecycle;
-import com.maticsapp.scan.bus.ServiceFailure;
+import com.maticsapp.scan.Lifecycle;
+import com.maticsapp.scan.contract.ServiceFailure;
 import com.maticsapp.scan.config.AppConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;

@@ -1,9 +1,9 @@
 package com.maticsapp.scan.http;
 
-import com.maticsapp.scan.api.Fields;
-import com.maticsapp.scan.api.JsonValues;
-import com.maticsapp.scan.bus.ServiceFailure;
-import com.maticsapp.scan.bus.ServiceFailure.FieldError;
+import com.maticsapp.scan.contract.Fields;
+import com.maticsapp.scan.contract.JsonValues;
+import com.maticsapp.scan.contract.ServiceFailure;
+import com.maticsapp.scan.contract.ServiceFailure.FieldError;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;

@@ -1,6 +1,6 @@
 package com.maticsapp.scan.http;
 
-import com.maticsapp.scan.bus.ServiceFailure;
+import com.maticsapp.scan.contract.ServiceFailure;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;

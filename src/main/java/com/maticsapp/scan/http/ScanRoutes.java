@@ -1,10 +1,10 @@
 package com.maticsapp.scan.http;
 
-import com.maticsapp.scan.api.LookupRequest;
-import com.maticsapp.scan.api.ScanRequest;
-import com.maticsapp.scan.bus.Addresses;
-import com.maticsapp.scan.bus.ServiceFailure;
-import com.maticsapp.scan.bus.ServiceFailure.FieldError;
+import com.maticsapp.scan.contract.LookupRequest;
+import com.maticsapp.scan.contract.ScanRequest;
+import com.maticsapp.scan.contract.Addresses;
+import com.maticsapp.scan.contract.ServiceFailure;
+import com.maticsapp.scan.contract.ServiceFailure.FieldError;
 import com.maticsapp.scan.config.AppConfig;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonArray;

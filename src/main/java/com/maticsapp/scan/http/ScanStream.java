@@ -1,6 +1,6 @@
 package com.maticsapp.scan.http;
 
-import com.maticsapp.scan.bus.ScanCursor;
+import com.maticsapp.scan.contract.ScanCursor;
 import com.maticsapp.scan.config.AppConfig;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;

@@ -1,7 +1,7 @@
 package com.maticsapp.scan.http;
 
-import com.maticsapp.scan.bus.Addresses;
-import com.maticsapp.scan.bus.ScanCursor;
+import com.maticsapp.scan.contract.Addresses;
+import com.maticsapp.scan.contract.ScanCursor;
 import com.maticsapp.scan.config.AppConfig;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;

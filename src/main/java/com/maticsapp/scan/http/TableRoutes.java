@@ -1,10 +1,10 @@
 package com.maticsapp.scan.http;
 
-import com.maticsapp.scan.api.CreateTable;
-import com.maticsapp.scan.api.CreateWorkspace;
-import com.maticsapp.scan.api.RowChange;
-import com.maticsapp.scan.bus.Addresses;
-import com.maticsapp.scan.bus.ServiceFailure;
+import com.maticsapp.scan.contract.CreateTable;
+import com.maticsapp.scan.contract.CreateWorkspace;
+import com.maticsapp.scan.contract.RowChange;
+import com.maticsapp.scan.contract.Addresses;
+import com.maticsapp.scan.contract.ServiceFailure;
 import com.maticsapp.scan.config.AppConfig;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;

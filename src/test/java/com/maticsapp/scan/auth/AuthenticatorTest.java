@@ -1,6 +1,6 @@
 package com.maticsapp.scan.auth;
 
-import com.maticsapp.scan.bus.ServiceFailure;
+import com.maticsapp.scan.contract.ServiceFailure;
 import com.maticsapp.scan.config.AuthConfig;
 import com.maticsapp.scan.config.ConfigLoader;
 import com.maticsapp.scan.support.Tokens;

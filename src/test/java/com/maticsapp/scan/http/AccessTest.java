@@ -1,6 +1,6 @@
 package com.maticsapp.scan.http;
 
-import com.maticsapp.scan.bus.Addresses;
+import com.maticsapp.scan.contract.Addresses;
 import com.maticsapp.scan.support.Fixtures;
 import com.maticsapp.scan.support.RunningService;
 import com.maticsapp.scan.support.ServiceTest;

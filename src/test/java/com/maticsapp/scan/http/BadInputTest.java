@@ -1,7 +1,7 @@
 package com.maticsapp.scan.http;
 
-import com.maticsapp.scan.bus.Addresses;
-import com.maticsapp.scan.bus.ServiceFailure;
+import com.maticsapp.scan.contract.Addresses;
+import com.maticsapp.scan.contract.ServiceFailure;
 import com.maticsapp.scan.support.RunningService;
 import com.maticsapp.scan.support.ServiceTest;
 import com.maticsapp.scan.support.Tokens;

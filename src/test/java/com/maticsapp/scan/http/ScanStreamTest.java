@@ -1,6 +1,6 @@
 package com.maticsapp.scan.http;
 
-import com.maticsapp.scan.bus.ScanCursor;
+import com.maticsapp.scan.contract.ScanCursor;
 import com.maticsapp.scan.support.RunningService;
 import com.maticsapp.scan.support.ServiceTest;
 import com.maticsapp.scan.support.SseStream;

@@ -1,0 +1,116 @@
+package com.maticsapp.scan.contract;
+
+/**
+ * Every event-bus address of matic-scan, with the shape of what travels on it. Payloads are
+ * JSON objects with snake_case keys, the same shapes as the HTTP API (docs/event-bus.md).
+ *
+ * <p>When the event bus is clustered ({@code cluster.enabled}), the public addresses are
+ * cluster-wide: {@link #SCANS_RECORDED} reaches consumers on every member and the request/reply
+ * ones are answered by any member that serves them. The internal {@code data.*} addresses stay
+ * on each member.
+ *
+ * <p>Every request to a {@code scans.*} or {@code data.*} address carries the caller's credential
+ * in the {@link #AUTHORIZATION} header ({@code Bearer <token>}: a user's access token or a guest
+ * token), checked by the data verticle exactly as for HTTP; without one the answer is 401. The
+ * acting user is the token's, never a field of the body.
+ *
+ * <p>Failures come back as a {@code ReplyException} whose {@code failureCode()} is the HTTP
+ * status that describes it (400, 401, 403, 404, 409, 410, 422, 503, 504, 500) and whose message is a JSON
+ * problem document: {@code {"title", "status", "detail", "errors": [{"field", "message"}]}}; see
+ * {@link ServiceFailure#problemOf}.
+ */
+public final class Addresses {
+
+  private Addresses() {}
+
+  /** The delivery header that carries the caller's credential: {@code Bearer <token>}. */
+  public static final String AUTHORIZATION = "authorization";
+
+  // ---- Public: for internal consumers as much as for the HTTP verticle ----
+
+  /**
+   * Request/reply. {@code {table_id, column_id | column_name, barcode}} →
+   * {@code {rows: [{id, data}], normalized_value, column_id}}: the live rows whose barcode
+   * cell equals the barcode after the column's normalisation.
+   */
+  public static final String SCANS_LOOKUP = "scans.lookup";
+
+  /**
+   * Request/reply. {@code {id?, table_id, column_id | column_name, barcode, scanned_at?,
+   * source?, device_id?, metadata?}} → {@code {created, scan}}. Records the scan, its matched
+   * rows and their counters in one transaction. {@code id} is the idempotency key: a replay
+   * returns the stored scan with {@code created: false} and counts nothing.
+   */
+  public static final String SCANS_RECORD = "scans.record";
+
+  /**
+   * Request/reply. {@code {scans: [scan, ...]}} → {@code {results: [{index, status, created?,
+   * scan? | error?}]}} in request order; each item is idempotent on its own and one bad item
+   * does not stop the others.
+   */
+  public static final String SCANS_RECORD_BATCH = "scans.record.batch";
+
+  /**
+   * Publish, after commit: one message per newly recorded scan, the scan record itself.
+   * Idempotent replays publish nothing.
+   */
+  public static final String SCANS_RECORDED = "scans.recorded";
+
+  /**
+   * Request/reply. {@code {probe: "live" | "ready" | "database" | "detailed"}} → the health
+   * document; {@code status} is {@code "UP"} or {@code "DOWN"}. Never fails for DOWN: DOWN is
+   * an answer.
+   */
+  public static final String HEALTH_STATUS = "health.status";
+
+  // ---- Internal: the HTTP verticle's requests to the data verticle ----
+  // Registered with localConsumer: with a clustered event bus they stay on each member.
+
+  /** Every internal address starts with this. */
+  public static final String INTERNAL_PREFIX = "data.";
+
+  public static final String WORKSPACES_CREATE = "data.workspaces.create";
+  public static final String WORKSPACES_LIST = "data.workspaces.list";
+  public static final String MEMBERS_LIST = "data.members.list";
+  public static final String MEMBERS_PUT = "data.members.put";
+  public static final String MEMBERS_REMOVE = "data.members.remove";
+  public static final String PAIRINGS_OPEN = "data.pairings.open";
+  public static final String PAIRINGS_LIST = "data.pairings.list";
+  public static final String PAIRINGS_REVOKE = "data.pairings.revoke";
+  /** The one address that needs no credential: the pairing code is the credential. */
+  public static final String PAIRINGS_CLAIM = "data.pairings.claim";
+  public static final String TABLES_CREATE = "data.tables.create";
+  public static final String TABLES_GET = "data.tables.get";
+  public static final String ROWS_CREATE = "data.rows.create";
+  public static final String ROWS_BULK_CREATE = "data.rows.bulk-create";
+  public static final String ROWS_LIST = "data.rows.list";
+  public static final String ROWS_GET = "data.rows.get";
+  public static final String ROWS_UPDATE = "data.rows.update";
+  public static final String SCANS_LIST = "data.scans.list";
+
+  /**
+   * Request/reply, for the live scan stream. {@code {table_id, after?, limit}} →
+   * {@code {latest, scans, truncated}}: the scans of the table stored after the
+   * {@link ScanCursor} {@code after}, in storage order ({@code created_at}, {@code id}), at
+   * most {@code limit} of them ({@code truncated: true} and no scans when more were stored);
+   * {@code latest} is the cursor of the table's newest scan ({@link ScanCursor#START} when it
+   * has none). Without {@code after} only {@code latest} is read. 404 when the table does not
+   * exist; 422 when {@code after} is not a cursor.
+   */
+  public static final String SCANS_SINCE = "data.scans.since";
+
+  /**
+   * Request/reply, health verticle → data verticle. {@code {active: boolean}} → {@code {up,
+   * evidence: "recent-query" | "ping", last_success_ms_ago, server_version, target,
+   * round_trip_ms?, error?, pool: {...}}}.
+   */
+  public static final String DATABASE_STATUS = "data.database.status";
+
+  /**
+   * True for the internal {@code data.*} addresses: not a public contract, served by local
+   * consumers only. The public ones answer from any member of a cluster.
+   */
+  public static boolean isInternal(String address) {
+    return address.startsWith(INTERNAL_PREFIX);
+  }
+}

@@ -1,0 +1,76 @@
+package com.maticsapp.scan.contract;
+
+import com.maticsapp.scan.contract.ServiceFailure.FieldError;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+
+/** {@code {workspace_id, name, columns: [{name, label?, column_type, settings?}]}}. */
+public record CreateTable(UUID workspaceId, String name, List<Column> columns) {
+
+  public static final int MAX_COLUMNS = 200;
+  public static final Set<String> COLUMN_TYPES =
+      Set.of("text", "number", "date", "boolean", "email", "url", "select", "barcode");
+  public static final Set<String> NORMALIZATIONS = Set.of("exact", "gtin");
+  /** A column's settings: small and shallow (a normalisation, a list of select options). */
+  public static final JsonValues.Bounds SETTINGS_BOUNDS = new JsonValues.Bounds(16_384, 8, 1_000);
+
+  /** A column definition; {@code settings.normalization} applies to barcode columns. */
+  public record Column(String name, String label, String columnType, JsonObject settings) {}
+
+  public static CreateTable parse(JsonObject json) {
+    Fields fields = Fields.of(json);
+    UUID workspaceId = fields.uuid("workspace_id", true);
+    String name = fields.string("name", true, 200);
+    JsonArray columnsJson = fields.array("columns", true, MAX_COLUMNS);
+    List<Column> columns = new ArrayList<>();
+    if (columnsJson != null) {
+      Set<String> names = new HashSet<>();
+      for (int i = 0; i < columnsJson.size(); i++) {
+        String path = "columns[" + i + "]";
+        if (!(columnsJson.getValue(i) instanceof JsonObject columnJson)) {
+          fields.errors().add(new FieldError(path, "must be a JSON object"));
+          continue;
+        }
+        Column column = parseColumn(Fields.of(columnJson, path, fields.errors()));
+        if (column != null && !names.add(column.name())) {
+          fields.errors().add(new FieldError(path + ".name", "duplicates another column's name"));
+        }
+        columns.add(column);
+      }
+    }
+    fields.throwIfInvalid();
+    return new CreateTable(workspaceId, name.strip(), columns);
+  }
+
+  private static Column parseColumn(Fields fields) {
+    int before = fields.errors().size();
+    String name = fields.string("name", true, 100);
+    if (name != null && !name.equals(name.strip())) {
+      fields.error("name", "must not start or end with white space");
+    }
+    String label = fields.string("label", false, 200);
+    String type = fields.string("column_type", true, 20);
+    if (type != null && !COLUMN_TYPES.contains(type)) {
+      fields.error("column_type", "must be one of " + String.join(", ", COLUMN_TYPES.stream().sorted().toList()));
+    }
+    JsonObject settings = fields.object("settings", false, SETTINGS_BOUNDS);
+    settings = settings == null ? new JsonObject() : settings.copy();
+    if ("barcode".equals(type)) {
+      Object normalization = settings.getValue("normalization", "exact");
+      if (!NORMALIZATIONS.contains(normalization)) {
+        fields.error("settings.normalization", "must be exact or gtin");
+      }
+      settings.put("normalization", normalization);
+    }
+    if (fields.errors().size() > before) {
+      return null;
+    }
+    return new Column(name, label == null ? name : label, type, settings);
+  }
+}

@@ -1,0 +1,105 @@
+package com.maticsapp.scan.contract;
+
+import com.maticsapp.scan.auth.Caller;
+import com.maticsapp.scan.contract.ServiceFailure.FieldError;
+import com.maticsapp.scan.config.AppConfig.LimitsConfig;
+import io.vertx.core.json.JsonObject;
+
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * One scan as a client sends it: {@code {id?, table_id, column_id | column_name, barcode,
+ * scanned_at?, source?, device_id?, metadata?}}. The same shape serves POST /api/scans, each
+ * item of a batch and the {@code scans.record} address.
+ */
+public record ScanRequest(
+    UUID id,
+    UUID tableId,
+    UUID columnId,
+    String columnName,
+    String barcode,
+    OffsetDateTime scannedAt,
+    String source,
+    String deviceId,
+    JsonObject metadata,
+    Caller caller) {
+
+  /** Offline phones replay old scans, but a clock a day ahead is broken, not offline. */
+  private static final Duration MAX_CLOCK_SKEW = Duration.ofDays(1);
+  private static final OffsetDateTime EARLIEST = OffsetDateTime.parse("2000-01-01T00:00:00Z");
+
+  /**
+   * Parses one scan; problems go to {@code errors} under {@code path} and null is returned.
+   * Beyond its fields, nothing anywhere in the scan object (unknown members included) may hold
+   * text PostgreSQL would refuse ({@link JsonValues}), so a scan is refused the same way
+   * whether it arrives alone, in a batch or over the event bus.
+   */
+  public static ScanRequest parse(JsonObject json, String path, LimitsConfig limits, List<FieldError> errors) {
+    int before = errors.size();
+    Fields fields = Fields.of(json, path, errors);
+    UUID id = fields.uuid("id", false);
+    UUID tableId = fields.uuid("table_id", true);
+    ColumnRef column = ColumnRef.parse(fields);
+    String barcode = barcode(fields, limits);
+    OffsetDateTime scannedAt = fields.timestamp("scanned_at");
+    if (scannedAt != null && (scannedAt.isBefore(EARLIEST) || scannedAt.isAfter(OffsetDateTime.now().plus(MAX_CLOCK_SKEW)))) {
+      fields.error("scanned_at", "must be after 2000-01-01 and not more than a day in the future");
+    }
+    String source = fields.string("source", false, 64);
+    String deviceId = fields.string("device_id", false, 200);
+    JsonObject metadata = fields.object("metadata", false, JsonValues.Bounds.metadata(limits));
+    if (errors.size() == before) {
+      FieldError elsewhere = JsonValues.shapeProblem(json, path, limits.jsonMaxDepth(), Integer.MAX_VALUE);
+      if (elsewhere != null) {
+        errors.add(elsewhere);
+      }
+    }
+    if (errors.size() > before) {
+      return null;
+    }
+    return new ScanRequest(id, tableId, column.id(), column.name(), barcode, scannedAt, source, deviceId, metadata, null);
+  }
+
+  /**
+   * This scan on behalf of {@code caller}. A guest's scan carries who scanned in its metadata,
+   * under {@code guest} ({@code pairing_id}, {@code scanner_name}, {@code scanner_email}),
+   * replacing anything the client put there: it comes from the guest token, not the body.
+   */
+  public ScanRequest by(Caller caller) {
+    JsonObject stamped = metadata;
+    if (caller.isGuest()) {
+      Caller.Guest guest = caller.guest();
+      stamped = (metadata == null ? new JsonObject() : metadata.copy()).put("guest", new JsonObject()
+          .put("pairing_id", guest.pairingId().toString())
+          .put("scanner_name", guest.scannerName())
+          .put("scanner_email", guest.scannerEmail()));
+    }
+    return new ScanRequest(id, tableId, columnId, columnName, barcode, scannedAt, source, deviceId, stamped, caller);
+  }
+
+  /** The required {@code barcode}: not blank, at most {@code limits.barcodeMaxLength}, in {@code limits.barcodeCharset}. */
+  static String barcode(Fields fields, LimitsConfig limits) {
+    String barcode = fields.string("barcode", true, limits.barcodeMaxLength());
+    String problem = barcode == null ? null : Barcodes.problem(barcode, limits.barcodeCharset());
+    if (problem != null) {
+      fields.error("barcode", problem);
+      return null;
+    }
+    return barcode;
+  }
+
+  /** The column a request names, by id or by name (one of the two). */
+  public record ColumnRef(UUID id, String name) {
+    public static ColumnRef parse(Fields fields) {
+      UUID id = fields.uuid("column_id", false);
+      String name = fields.string("column_name", false, 100);
+      if (!fields.has("column_id") && !fields.has("column_name")) {
+        fields.error("column_id", "column_id or column_name is required");
+      }
+      return new ColumnRef(id, name);
+    }
+  }
+}

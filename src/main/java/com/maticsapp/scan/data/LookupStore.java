@@ -1,0 +1,86 @@
+package com.maticsapp.scan.data;
+
+import com.maticsapp.scan.contract.LookupRequest;
+import com.maticsapp.scan.auth.Caller;
+import com.maticsapp.scan.auth.Permission;
+import com.maticsapp.scan.contract.ServiceFailure;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.SqlClient;
+import io.vertx.sqlclient.Tuple;
+
+/** Barcode lookups: an index probe on barcode_values, one statement, nothing loaded in bulk. */
+final class LookupStore {
+
+  /**
+   * Resolves table and column, normalises the value with the column's rule and probes the
+   * (column_id, normalized) primary key of barcode_values. Always returns at least one row,
+   * so a miss still says whether the table and column exist.
+   */
+  static final String LOOKUP = """
+      WITH target AS (
+        SELECT t.id AS table_id, c.id AS column_id, c.column_type, access.role AS caller_role,
+               CASE WHEN c.column_type = 'barcode'
+                    THEN matic_normalize_barcode(coalesce(c.settings ->> 'normalization', 'exact'), $4) END AS normalized
+        FROM (SELECT 1) AS one
+        LEFT JOIN data_tables t ON t.id = $1
+        LEFT JOIN table_columns c ON c.table_id = t.id
+                                 AND (c.id = $2::uuid OR ($2::uuid IS NULL AND c.name = $3))
+        CROSS JOIN LATERAL matic_access($1, $6, $7) AS access
+      )
+      SELECT target.table_id, target.column_id, target.column_type, target.normalized, target.caller_role,
+             r.id AS row_id, r.data
+      FROM target
+      LEFT JOIN LATERAL (
+        SELECT r.id, r.data, r.position
+        FROM barcode_values b
+        JOIN table_rows r ON r.id = b.row_id
+        WHERE b.column_id = target.column_id AND b.normalized = target.normalized AND NOT r.is_archived
+          -- Members, or a live guest on its own column (Permission.LOOKUP): others read no row.
+          AND (target.caller_role IN ('owner', 'editor', 'scanner', 'viewer') OR target.caller_role = 'guest:' || target.column_id)
+        ORDER BY r.position, r.id
+        LIMIT $5
+      ) r ON true
+      ORDER BY r.position, r.id
+      """;
+
+  private final SqlClient client;
+  private final int maxMatchedRows;
+
+  LookupStore(SqlClient client, int maxMatchedRows) {
+    this.client = client;
+    this.maxMatchedRows = maxMatchedRows;
+  }
+
+  /** {@code {rows: [{id, data}], normalized_value, column_id}}. */
+  Future<JsonObject> lookup(LookupRequest request, Caller caller) {
+    Tuple params = Tuple.of(request.tableId(), request.columnId(), request.columnName(), request.barcode(), maxMatchedRows)
+        .addString(caller.memberId()).addUUID(caller.pairingId());
+    return client.preparedQuery(LOOKUP).execute(params).map(rows -> toJson(request, rows));
+  }
+
+  private static JsonObject toJson(LookupRequest request, RowSet<Row> rows) {
+    Row first = rows.iterator().next();
+    Permission.LOOKUP.require(first.getString("caller_role"), first.getUUID("column_id"),
+        "table " + request.tableId() + " does not exist");
+    ServiceFailure failure = TargetChecks.check(request.tableId(), request.columnId(), request.columnName(),
+        first.getUUID("table_id") != null, first.getUUID("column_id") != null,
+        first.getString("column_type"), first.getString("normalized") != null);
+    if (failure != null) {
+      throw failure;
+    }
+    JsonArray matches = new JsonArray();
+    for (Row row : rows) {
+      if (row.getUUID("row_id") != null) {
+        matches.add(new JsonObject().put("id", SqlValues.uuid(row, "row_id")).put("data", row.getValue("data")));
+      }
+    }
+    return new JsonObject()
+        .put("rows", matches)
+        .put("normalized_value", first.getString("normalized"))
+        .put("column_id", SqlValues.uuid(first, "column_id"));
+  }
+}

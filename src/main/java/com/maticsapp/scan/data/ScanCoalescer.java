@@ -1,0 +1,262 @@
+package com.maticsapp.scan.data;
+
+import com.maticsapp.scan.contract.ScanRequest;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxException;
+import io.vertx.core.http.ConnectionPoolTooBusyException;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Groups scans that arrive while earlier ones are being written into one RECORD_SCANS
+ * statement: group commit, done by the application.
+ *
+ * <p>Every scan is its own transaction when it travels alone, and a transaction's commit
+ * waits for the WAL flush; on one connection that caps scans at roughly one per flush. So at
+ * most {@code maxInFlight} scan statements are on the wire at a time; scans arriving
+ * meanwhile queue here and leave together, up to {@code maxBatch} per statement. Under light
+ * load a scan leaves at once (no added latency); under heavy load batches grow by themselves.
+ * Each scan stays atomic and idempotent: the statement handles every item on its own
+ * (history row, counters) and all of them commit together.
+ *
+ * <p>This queue is the scans' wait queue, so it obeys the pool's limits: at most
+ * {@code maxQueued} requests wait (more are refused at once) and no scan waits longer than
+ * {@code maxWaitMillis} (it is refused then). Both come back as pool-exhaustion failures,
+ * which the caller answers with 503 and Retry-After.
+ *
+ * <p>On shutdown, {@link #whenIdle()} tells the data verticle when every scan it accepted has
+ * an outcome (nothing queued, no statement on the wire, no retry pending), so the database
+ * client is closed only after that.
+ *
+ * <p>Runs on the data verticle's event loop only; no locking needed.
+ */
+final class ScanCoalescer {
+
+  /** One scan waiting for, or being, written. Its outcome: a {@link ScanStore.Recorded}, a ServiceFailure, or a database failure (Throwable). */
+  private static final class Pending {
+    final ScanRequest request;
+    final Promise<Object> outcome;
+    final long enqueuedAt;
+    final Waiter waiter;
+    int attempts;
+    /** A statement carrying it failed in a way that may have committed (connection lost). */
+    boolean maybeCommitted;
+
+    Pending(ScanRequest request, Promise<Object> outcome, long enqueuedAt, Waiter waiter) {
+      this.request = request;
+      this.outcome = outcome;
+      this.enqueuedAt = enqueuedAt;
+      this.waiter = waiter;
+    }
+
+    ScanRequest request() {
+      return request;
+    }
+
+    Promise<Object> outcome() {
+      return outcome;
+    }
+  }
+
+  /** One request (a scan or a whole batch) while any of its scans is still queued. */
+  private static final class Waiter {
+    int queued;
+  }
+
+  private final Vertx vertx;
+  private final ScanStore store;
+  private final Retries retries;
+  private final int maxBatch;
+  private final int maxInFlight;
+  private final int maxQueued;
+  private final long maxWaitMillis;
+  private final ArrayDeque<Pending> queue = new ArrayDeque<>();
+  private int inFlight;
+  private int waitingRequests;
+  /** Scans waiting on a backoff timer before they are queued again. */
+  private int retriesPending;
+  private long sweeper = -1;
+  private Promise<Void> idle;
+
+  ScanCoalescer(Vertx vertx, ScanStore store, Retries retries, int maxBatch, int maxInFlight, int maxQueued,
+                long maxWaitMillis) {
+    this.vertx = vertx;
+    this.store = store;
+    this.retries = retries;
+    this.maxBatch = maxBatch;
+    this.maxInFlight = maxInFlight;
+    this.maxQueued = maxQueued;
+    this.maxWaitMillis = maxWaitMillis;
+  }
+
+  /**
+   * The outcome of each scan, in order; the future itself never fails. Like the pool's wait
+   * queue, the limit counts waiting requests (a batch is one request).
+   */
+  Future<List<Object>> record(List<ScanRequest> scans) {
+    if (maxQueued >= 0 && inFlight >= maxInFlight && waitingRequests >= maxQueued) {
+      ConnectionPoolTooBusyException full =
+          new ConnectionPoolTooBusyException("scan wait queue reached its limit of " + maxQueued + " requests");
+      return Future.succeededFuture(scans.stream().<Object>map(scan -> full).toList());
+    }
+    long now = System.currentTimeMillis();
+    Waiter waiter = new Waiter();
+    waiter.queued = scans.size();
+    waitingRequests++;
+    List<Future<Object>> outcomes = new ArrayList<>(scans.size());
+    for (ScanRequest scan : scans) {
+      Promise<Object> outcome = Promise.promise();
+      queue.add(new Pending(scan, outcome, now, waiter));
+      outcomes.add(outcome.future());
+    }
+    drain();
+    if (!queue.isEmpty() && sweeper < 0) {
+      sweeper = vertx.setPeriodic(Math.max(10, Math.min(100, maxWaitMillis / 4)), id -> expire());
+    }
+    return Future.all(outcomes).map(all -> all.list());
+  }
+
+  private void drain() {
+    while (inFlight < maxInFlight && !queue.isEmpty()) {
+      List<Pending> batch = new ArrayList<>(Math.min(queue.size(), maxBatch));
+      while (batch.size() < maxBatch && !queue.isEmpty()) {
+        batch.add(dequeue());
+      }
+      inFlight++;
+      write(batch).onComplete(done -> {
+        inFlight--;
+        drain();
+        checkIdle();
+      });
+    }
+  }
+
+  /** Scans queued, being written, or waiting to be retried (for the shutdown log). */
+  int busy() {
+    return queue.size() + inFlight + retriesPending;
+  }
+
+  /**
+   * Completes once nothing is queued, no statement is on the wire and no retry is pending:
+   * every scan accepted so far has its outcome.
+   */
+  Future<Void> whenIdle() {
+    if (busy() == 0) {
+      return Future.succeededFuture();
+    }
+    if (idle == null) {
+      idle = Promise.promise();
+    }
+    return idle.future();
+  }
+
+  private void checkIdle() {
+    if (idle != null && busy() == 0) {
+      Promise<Void> done = idle;
+      idle = null;
+      done.complete();
+    }
+  }
+
+  /** Refuses the scans that have waited longer than the pool's connection timeout. */
+  private void expire() {
+    long oldest = System.currentTimeMillis() - maxWaitMillis;
+    while (!queue.isEmpty() && queue.peek().enqueuedAt < oldest) {
+      dequeue().outcome().complete(new VertxException("Timeout waiting for connection", true));
+    }
+    if (queue.isEmpty()) {
+      vertx.cancelTimer(sweeper);
+      sweeper = -1;
+    }
+    checkIdle();
+  }
+
+  private Pending dequeue() {
+    Pending next = queue.poll();
+    if (--next.waiter.queued == 0) {
+      waitingRequests--;
+    }
+    return next;
+  }
+
+  /** Back to the head of the queue, for a retry. */
+  private void requeue(Pending pending) {
+    if (pending.waiter.queued++ == 0) {
+      waitingRequests++;
+    }
+    queue.addFirst(pending);
+    drain();
+  }
+
+  private Future<Void> write(List<Pending> batch) {
+    List<ScanRequest> requests = batch.stream().map(Pending::request).toList();
+    batch.forEach(pending -> pending.attempts++);
+    return store.record(requests).transform(result -> {
+      if (result.succeeded()) {
+        List<Object> outcomes = result.result();
+        for (int i = 0; i < batch.size(); i++) {
+          batch.get(i).outcome().complete(settled(batch.get(i), outcomes.get(i)));
+        }
+        return Future.succeededFuture();
+      }
+      Throwable failure = result.cause();
+      DatabaseFailures.Kind kind = DatabaseFailures.kind(failure);
+      if (batch.size() > 1 && kind != DatabaseFailures.Kind.UNAVAILABLE && kind != DatabaseFailures.Kind.POOL_EXHAUSTED) {
+        // Something in one scan made the whole statement fail: write each on its own so only
+        // that one fails. (Nothing was committed: the statement was one transaction.)
+        return Future.all(batch.stream().map(this::writeAlone).toList()).mapEmpty();
+      }
+      batch.forEach(pending -> retryOrFail(pending, failure));
+      return Future.succeededFuture();
+    });
+  }
+
+  /**
+   * A scan with a client id is idempotent, so after a transient failure it is tried again
+   * (with backoff, within the retry budget). One without an id is not: it may have been
+   * committed before the connection broke, and a retry could count it twice, so the client
+   * gets the failure and decides.
+   */
+  private void retryOrFail(Pending pending, Throwable failure) {
+    long delay = pending.request.id() != null && Retries.isTransient(failure)
+        ? retries.delayBeforeRetry(pending.attempts, pending.enqueuedAt)
+        : -1;
+    if (delay < 0) {
+      pending.outcome.complete(failure);
+      return;
+    }
+    pending.maybeCommitted = true;
+    retriesPending++;
+    vertx.setTimer(delay, id -> {
+      retriesPending--;
+      requeue(pending);
+      checkIdle();
+    });
+  }
+
+  /**
+   * A retried scan that finds itself already stored was committed by its own earlier attempt
+   * (the reply was lost with the connection): for this request it is new, not a replay.
+   */
+  private static Object settled(Pending pending, Object outcome) {
+    if (pending.maybeCommitted && outcome instanceof ScanStore.Recorded recorded && !recorded.created()) {
+      return new ScanStore.Recorded(recorded.scan(), true);
+    }
+    return outcome;
+  }
+
+  private Future<Void> writeAlone(Pending pending) {
+    return store.record(List.of(pending.request())).transform(result -> {
+      if (result.succeeded()) {
+        pending.outcome().complete(settled(pending, result.result().get(0)));
+      } else {
+        retryOrFail(pending, result.cause());
+      }
+      return Future.succeededFuture();
+    });
+  }
+}
