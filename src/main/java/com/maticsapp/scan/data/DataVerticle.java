@@ -112,6 +112,14 @@ public final class DataVerticle extends VerticleBase {
     serve(Addresses.ROWS_LIST, tableOperations::listRows);
     serve(Addresses.ROWS_GET, tableOperations::getRow);
     serve(Addresses.ROWS_UPDATE, tableOperations::updateRow);
+    ImportOperations imports = new ImportOperations(vertx, new ImportStore(client), access, config.transfer());
+    ExportOperations exports = new ExportOperations(new ExportStore(client), tableOperations, retries,
+        config.limits().pageMaxScans());
+    serve(Addresses.IMPORTS_CREATE, imports::create);
+    serve(Addresses.IMPORTS_RUN, imports::run);
+    serve(Addresses.IMPORTS_ABORT, imports::abort);
+    serve(Addresses.IMPORTS_GET, imports::get);
+    serve(Addresses.SCANS_EXPORT_PAGE, exports::scansPage);
     // Not through serve(): a DOWN answer is a successful reply but no evidence the database is up.
     consumers.add(register(Addresses.DATABASE_STATUS, message ->
         probe.status(message.body() != null && message.body().getBoolean("active", false)).onComplete(status ->

@@ -48,7 +48,15 @@ final class DataClient {
    * {@link Addresses#AUTHORIZATION} header and is checked again by the data verticle.
    */
   Future<JsonObject> request(RoutingContext ctx, String address, JsonObject body) {
-    DeliveryOptions options = new DeliveryOptions(deliveryByAddress.getOrDefault(address, delivery));
+    return request(ctx, address, body, new DeliveryOptions(deliveryByAddress.getOrDefault(address, delivery)));
+  }
+
+  /** The same with a deadline of its own (an import that is waited for). */
+  Future<JsonObject> request(RoutingContext ctx, String address, JsonObject body, Duration deadline) {
+    return request(ctx, address, body, deadline(deadline));
+  }
+
+  private Future<JsonObject> request(RoutingContext ctx, String address, JsonObject body, DeliveryOptions options) {
     String credential = ctx.get(Authentication.CREDENTIAL);
     if (credential != null) {
       options.addHeader(Addresses.AUTHORIZATION, credential);
