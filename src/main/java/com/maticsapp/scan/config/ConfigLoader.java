@@ -159,6 +159,18 @@ public final class ConfigLoader {
     }
   }
 
+  /**
+   * A duration in the configuration's syntax ({@code 300}, {@code 10s}, {@code 500ms}, {@code 5m},
+   * {@code 1h}), for the places outside the files that accept the same; null when it is not one.
+   */
+  public static java.time.Duration duration(String text) {
+    try {
+      return ConfigReader.parseDuration("duration", text);
+    } catch (ConfigException e) {
+      return null;
+    }
+  }
+
   private static ConfigStoreOptions file(String path) {
     return new ConfigStoreOptions()
         .setType("file")
