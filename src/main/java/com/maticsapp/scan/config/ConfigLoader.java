@@ -33,6 +33,7 @@ public final class ConfigLoader {
     Map<String, String> map = new LinkedHashMap<>();
     map.put("PORT", "http.port");
     map.put("HTTP_HOST", "http.host");
+    map.put("PUBLIC_URL", "http.publicUrl");
     map.put("HTTP_INSTANCES", "http.instances");
     map.put("DATA_INSTANCES", "data.instances");
     map.put("DATABASE_URL", "database.url");
