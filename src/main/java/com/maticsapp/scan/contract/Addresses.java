@@ -79,6 +79,7 @@ public final class Addresses {
   public static final String PAIRINGS_REVOKE = "data.pairings.revoke";
   /** The one address that needs no credential: the pairing code is the credential. */
   public static final String PAIRINGS_CLAIM = "data.pairings.claim";
+  public static final String TABLES_LIST = "data.tables.list";
   public static final String TABLES_CREATE = "data.tables.create";
   public static final String TABLES_GET = "data.tables.get";
   /**

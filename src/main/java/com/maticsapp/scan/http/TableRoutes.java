@@ -28,6 +28,15 @@ final class TableRoutes {
     data.forward(ctx, Addresses.WORKSPACES_CREATE, body, 201);
   }
 
+  /** GET /api/workspaces/:workspace_id/tables?limit&after */
+  void listTables(RoutingContext ctx) {
+    JsonObject query = new JsonObject()
+        .put("workspace_id", Requests.pathId(ctx, "workspace_id").toString())
+        .put("limit", Requests.intParam(ctx, "limit", 1, limits.pageMaxRows()))
+        .put("after", ctx.queryParams().get("after"));
+    data.forward(ctx, Addresses.TABLES_LIST, query, 200);
+  }
+
   /** POST /api/tables */
   void createTable(RoutingContext ctx) {
     JsonObject body = Requests.body(ctx, limits.jsonMaxDepth());
