@@ -63,6 +63,7 @@ public final class DataVerticle extends VerticleBase {
         new TableOperations(new TableStore(client), new RowStore(client), access, retries, config.limits());
     AccessOperations members = new AccessOperations(new MemberStore(client), new PairingStore(client), access,
         retries, authenticator, config.auth().pairing(), config.limits().pageMaxRows());
+    ColumnOperations columns = new ColumnOperations(new ColumnStore(client), access);
     DatabaseProbe probe = new DatabaseProbe(client, config, activity, registry);
     bus = new Dispatcher(vertx, authenticator, failures);
 
@@ -74,8 +75,10 @@ public final class DataVerticle extends VerticleBase {
     bus.serve(Addresses.SCANS_SINCE, scans::since);
     bus.serve(Addresses.WORKSPACES_CREATE, tables::createWorkspace);
     bus.serve(Addresses.WORKSPACES_LIST, tables::listWorkspaces);
+    bus.serve(Addresses.TABLES_LIST, tables::listTables);
     bus.serve(Addresses.TABLES_CREATE, tables::createTable);
     bus.serve(Addresses.TABLES_GET, tables::getTable);
+    bus.serve(Addresses.COLUMNS_UPDATE, columns::updateColumn);
     bus.serve(Addresses.ROWS_CREATE, tables::createRow);
     bus.serve(Addresses.ROWS_BULK_CREATE, tables::createRows);
     bus.serve(Addresses.ROWS_LIST, tables::listRows);
