@@ -56,7 +56,7 @@ final class AccessRoutes {
   /** POST /api/tables/:table_id/pairings {column_id | column_name, expires_in?, label?} */
   void openPairing(RoutingContext ctx) {
     JsonObject body = Requests.body(ctx, jsonMaxDepth);
-    JsonObject request = body.copy().put("table_id", Requests.pathId(ctx, "table_id").toString());
+    JsonObject request = body.put("table_id", Requests.pathId(ctx, "table_id").toString());
     // The claim URL is the front door's to make: it is an address of this HTTP service.
     data.request(ctx, Addresses.PAIRINGS_OPEN, request).onComplete(opened -> {
       if (opened.succeeded()) {

@@ -1,5 +1,6 @@
 package com.maticsapp.scan.http;
 
+import com.maticsapp.scan.contract.BusCodecs;
 import com.maticsapp.scan.Lifecycle;
 import com.maticsapp.scan.contract.ServiceFailure;
 import com.maticsapp.scan.config.AppConfig;
@@ -53,6 +54,7 @@ public final class HttpVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
+    BusCodecs.register(vertx);
     return vertx.fileSystem().readFile("openapi.yaml").compose(openApi -> {
       responses = new Responses(config.http().retryAfter().toSeconds());
       DataClient data = new DataClient(vertx, responses, config.http());
