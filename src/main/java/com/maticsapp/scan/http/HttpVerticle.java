@@ -108,6 +108,7 @@ public final class HttpVerticle extends VerticleBase {
 
       router.post("/api/tables").handler(body).handler(caller).handler(tables::createTable);
       router.get("/api/tables/:table_id").handler(caller).handler(tables::getTable);
+      router.patch("/api/tables/:table_id/columns/:column_id").handler(body).handler(caller).handler(tables::updateColumn);
       router.post("/api/tables/:table_id/rows/bulk").handler(bulkBody).handler(caller).handler(tables::createRows);
       router.post("/api/tables/:table_id/rows").handler(body).handler(caller).handler(tables::createRow);
       router.get("/api/tables/:table_id/rows").handler(caller).handler(tables::listRows);

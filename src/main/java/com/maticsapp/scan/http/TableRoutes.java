@@ -49,6 +49,13 @@ final class TableRoutes {
     data.forward(ctx, Addresses.TABLES_GET, tableRef(ctx), 200);
   }
 
+  /** PATCH /api/tables/:table_id/columns/:column_id: settings only (scan rules, normalisation). */
+  void updateColumn(RoutingContext ctx) {
+    JsonObject body = Requests.body(ctx, limits.jsonMaxDepth());
+    data.forward(ctx, Addresses.COLUMNS_UPDATE, body.copy().mergeIn(tableRef(ctx)
+        .put("column_id", Requests.pathId(ctx, "column_id").toString())), 200);
+  }
+
   /** POST /api/tables/:table_id/rows */
   void createRow(RoutingContext ctx) {
     JsonObject body = Requests.body(ctx, limits.jsonMaxDepth());
