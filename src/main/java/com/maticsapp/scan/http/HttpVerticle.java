@@ -1,5 +1,6 @@
 package com.maticsapp.scan.http;
 
+import com.maticsapp.scan.contract.BusCodecs;
 import com.maticsapp.scan.Lifecycle;
 import com.maticsapp.scan.contract.ServiceFailure;
 import com.maticsapp.scan.config.AppConfig;
@@ -54,6 +55,7 @@ public final class HttpVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
+    BusCodecs.register(vertx);
     responses = new Responses(config.http().retryAfter().toSeconds());
     Future<WebRoutes> loadedWeb = WebRoutes.load(vertx, responses);
     return Future.all(vertx.fileSystem().readFile("openapi.yaml"), loadedWeb).compose(loaded -> {
