@@ -10,6 +10,7 @@ import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
@@ -55,8 +56,11 @@ public final class HttpVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     BusCodecs.register(vertx);
-    return vertx.fileSystem().readFile("openapi.yaml").compose(openApi -> {
-      responses = new Responses(config.http().retryAfter().toSeconds());
+    responses = new Responses(config.http().retryAfter().toSeconds());
+    Future<WebRoutes> loadedWeb = WebRoutes.load(vertx, responses);
+    return Future.all(vertx.fileSystem().readFile("openapi.yaml"), loadedWeb).compose(loaded -> {
+      Buffer openApi = loaded.resultAt(0);
+      WebRoutes web = loadedWeb.result();
       DataClient data = new DataClient(vertx, responses, config.http());
       ScanRoutes scans = new ScanRoutes(data, responses, config.limits());
       TableRoutes tables = new TableRoutes(data, config.limits());
@@ -119,6 +123,14 @@ public final class HttpVerticle extends VerticleBase {
       router.delete("/api/tables/:table_id/pairings/:pairing_id").handler(caller).handler(access::revokePairing);
 
       router.get("/api/scans").handler(caller).handler(scans::list);
+
+      // The web client (open: the pages hold no data; the API behind them asks for a token).
+      router.get("/").handler(web::home);
+      router.get("/pair").handler(web::phone);
+      router.get("/desk").handler(web::desk);
+      router.get("/sw.js").handler(web::serviceWorker);
+      router.get("/manifest.webmanifest").handler(web::manifest);
+      router.get("/assets/:file").handler(web::asset);
 
       router.route().failureHandler(ctx -> failed(ctx, responses));
       router.errorHandler(400, ctx -> responses.problem(ctx, 400, "Bad request", "the request line or headers are malformed", null));
