@@ -38,7 +38,9 @@ public record AppConfig(
    * in-flight ones get up to {@code drainTimeout} to finish. {@code cors} says which browser
    * origins may call the API. A request line longer than {@code maxInitialLineLength} is
    * answered 414, headers larger than {@code maxHeaderSize} (all of them together) 431, before
-   * routing.
+   * routing. {@code publicUrl} is the service's own address as phones and browsers reach it
+   * (behind TLS and any proxy): every absolute URL it hands out starts with it; empty (outside
+   * production only) means "the host the request came to".
    */
   public record HttpConfig(
       String host,
@@ -54,7 +56,8 @@ public record AppConfig(
       Duration shutdownGrace,
       Duration drainTimeout,
       StreamConfig stream,
-      CorsConfig cors) {}
+      CorsConfig cors,
+      String publicUrl) {}
 
   /**
    * The live scan stream (SSE): a comment line every {@code heartbeat} keeps idle streams open
@@ -120,8 +123,43 @@ public record AppConfig(
         retry.duration("budget", Duration.ofSeconds(3), Duration.ZERO, Duration.ofMinutes(5)));
   }
 
+  /** {@code http.publicUrl}: an http(s) origin with an optional path, no trailing slash; https and required in production. */
+  private static String publicUrl(ConfigReader http, boolean production) {
+    String value = http.string("publicUrl", "").trim();
+    while (value.endsWith("/")) {
+      value = value.substring(0, value.length() - 1);
+    }
+    if (value.isEmpty()) {
+      return production ? http.invalid(http.key("publicUrl"), "is required in production: the https address phones "
+          + "reach this service at, e.g. https://scan.example.com", "") : "";
+    }
+    java.net.URI uri;
+    try {
+      uri = new java.net.URI(value);
+    } catch (java.net.URISyntaxException e) {
+      return http.invalid(http.key("publicUrl"), "is not a URL", "");
+    }
+    String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+    if (!(scheme.equals("http") || scheme.equals("https")) || uri.getHost() == null
+        || uri.getRawQuery() != null || uri.getRawFragment() != null || uri.getRawUserInfo() != null) {
+      return http.invalid(http.key("publicUrl"), "must be an http(s) URL without user, query or fragment, e.g. "
+          + "https://scan.example.com (was '" + value + "')", "");
+    }
+    if (production && !scheme.equals("https")) {
+      return http.invalid(http.key("publicUrl"), "must use https in production: browsers open the camera only on "
+          + "secure pages (was '" + value + "')", "");
+    }
+    return value;
+  }
+
+  /**
+   * Validates the merged configuration. Every unusable setting is reported at once (one
+   * {@link ConfigException} listing them all), not just the first.
+   */
   static AppConfig from(String environment, JsonObject merged) {
-    ConfigReader root = new ConfigReader(merged, "");
+    ConfigProblems problems = new ConfigProblems();
+    boolean production = "production".equals(environment);
+    ConfigReader root = new ConfigReader(merged, problems);
     ConfigReader http = root.section("http");
     ConfigReader data = root.section("data");
     ConfigReader health = root.section("health");
@@ -131,7 +169,7 @@ public record AppConfig(
     Duration requestTimeout = http.duration("requestTimeout", Duration.ofSeconds(10), Duration.ofMillis(100), Duration.ofMinutes(10));
     ConfigReader deadlines = http.section("deadlines");
     ConfigReader stream = http.section("stream");
-    return new AppConfig(
+    AppConfig config = new AppConfig(
         environment,
         new HttpConfig(
             http.string("host", "0.0.0.0"),
@@ -154,8 +192,9 @@ public record AppConfig(
                 stream.duration("heartbeat", Duration.ofSeconds(15), Duration.ofMillis(50), Duration.ofSeconds(60)),
                 stream.integer("replayMax", 1_000, 0, 10_000),
                 stream.integer("bufferMax", 256, 1, 100_000)),
-            CorsConfig.from(http.section("cors"))),
-        DatabaseConfig.from(root.section("database")),
+            problems.section(() -> CorsConfig.from(http.section("cors"))),
+            publicUrl(http, production)),
+        problems.section(() -> DatabaseConfig.from(root.section("database"), production)),
         new DataConfig(
             data.integer("instances", 1, 1, 64),
             data.integer("maxMatchedRows", 100, 1, 10_000),
@@ -176,11 +215,13 @@ public record AppConfig(
             limits.integer("metadataMaxBytes", 16_384, 256, 1 << 20),
             limits.integer("metadataMaxKeys", 64, 1, 10_000),
             limits.integer("metadataMaxDepth", 4, 1, 32)),
-        ClusterConfig.from(root.section("cluster")),
-        ManagementConfig.from(root.section("management")),
-        RateLimitConfig.from(root.section("rateLimit")),
-        AdminConfig.from(root.section("auth")),
-        AuthConfig.from(root.section("auth"), "production".equals(environment)),
-        TransferConfig.from(root.section("transfer")));
+        problems.section(() -> ClusterConfig.from(root.section("cluster"))),
+        problems.section(() -> ManagementConfig.from(root.section("management"))),
+        problems.section(() -> RateLimitConfig.from(root.section("rateLimit"))),
+        problems.section(() -> AdminConfig.from(root.section("auth"))),
+        problems.section(() -> AuthConfig.from(root.section("auth"), production)),
+        problems.section(() -> TransferConfig.from(root.section("transfer"))));
+    problems.throwIfAny();
+    return config;
   }
 }

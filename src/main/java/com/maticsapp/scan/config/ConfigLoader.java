@@ -23,12 +23,17 @@ public final class ConfigLoader {
   /** Environment variable → configuration key (dotted path). */
   public static final Map<String, String> ENV_OVERRIDES = envOverrides();
 
+  /** Configuration key → the environment variable that sets it. */
+  private static final Map<String, String> VARIABLES_BY_KEY = ENV_OVERRIDES.entrySet().stream()
+      .collect(java.util.stream.Collectors.toUnmodifiableMap(Map.Entry::getValue, Map.Entry::getKey));
+
   private ConfigLoader() {}
 
   private static Map<String, String> envOverrides() {
     Map<String, String> map = new LinkedHashMap<>();
     map.put("PORT", "http.port");
     map.put("HTTP_HOST", "http.host");
+    map.put("PUBLIC_URL", "http.publicUrl");
     map.put("HTTP_INSTANCES", "http.instances");
     map.put("DATA_INSTANCES", "data.instances");
     map.put("DATABASE_URL", "database.url");
@@ -156,8 +161,19 @@ public final class ConfigLoader {
     try {
       return AppConfig.from(environment, merged);
     } catch (ConfigException e) {
-      String variable = origin.get(e.key());
-      throw variable == null ? e : e.setBy(variable);
+      throw e.withVariables(VARIABLES_BY_KEY, origin);
+    }
+  }
+
+  /**
+   * A duration in the configuration's syntax ({@code 300}, {@code 10s}, {@code 500ms}, {@code 5m},
+   * {@code 1h}), for the places outside the files that accept the same; null when it is not one.
+   */
+  public static java.time.Duration duration(String text) {
+    try {
+      return ConfigReader.parseDuration("duration", text);
+    } catch (ConfigException e) {
+      return null;
     }
   }
 

@@ -26,6 +26,16 @@ public final class Addresses {
   /** The delivery header that carries the caller's credential: {@code Bearer <token>}. */
   public static final String AUTHORIZATION = "authorization";
 
+  /**
+   * The delivery header a sender in this process sets to {@link #REPLY_RECORD} to receive typed
+   * replies ({@link Reply} records such as {@link ScanOutcome}, {@link LookupResult}) by
+   * reference instead of their JSON documents. Without it every reply is the JSON document.
+   */
+  public static final String REPLY = "reply";
+
+  /** The value of {@link #REPLY} that asks for records. */
+  public static final String REPLY_RECORD = "record";
+
   // ---- Public: for internal consumers as much as for the HTTP verticle ----
 
   /**
@@ -86,8 +96,15 @@ public final class Addresses {
   public static final String PAIRINGS_REVOKE = "data.pairings.revoke";
   /** The one address that needs no credential: the pairing code is the credential. */
   public static final String PAIRINGS_CLAIM = "data.pairings.claim";
+  public static final String TABLES_LIST = "data.tables.list";
   public static final String TABLES_CREATE = "data.tables.create";
   public static final String TABLES_GET = "data.tables.get";
+  /**
+   * {@code {table_id, column_id, settings}} → the column {@code {id, name, label, column_type,
+   * position, settings}}. A JSON merge into the column's settings (a key set to null is
+   * removed), checked against the table's columns (scan rules: docs/scan-rules.md); editors.
+   */
+  public static final String COLUMNS_UPDATE = "data.columns.update";
   public static final String ROWS_CREATE = "data.rows.create";
   public static final String ROWS_BULK_CREATE = "data.rows.bulk-create";
   public static final String ROWS_LIST = "data.rows.list";
@@ -110,14 +127,6 @@ public final class Addresses {
   public static final String ROWS_DELETE = "data.rows.delete";
   /** {@code {table_id}} → {@code {deleted: true, ...}}: the table, its rows, columns, pairings, jobs and scan history. */
   public static final String TABLES_DELETE = "data.tables.delete";
-  /** {@code {table_id, name?, archived?}} → the table. */
-  public static final String TABLES_UPDATE = "data.tables.update";
-  /** {@code {table_id, name, label?, column_type, settings?, position?}} → the table. */
-  public static final String COLUMNS_ADD = "data.columns.add";
-  /** {@code {table_id, column_id, name?, label?, position?, column_type?, normalization?, dry_run?}} → the table, or a dry run's report. */
-  public static final String COLUMNS_UPDATE = "data.columns.update";
-  /** {@code {table_id, column_id}} → the table without the column; its cells are removed from every row. */
-  public static final String COLUMNS_REMOVE = "data.columns.remove";
   /** {@code {workspace_id, history_copies_days}} → {@code {workspace_id, history_copies_days}} (null: kept as long as the scan). */
   public static final String WORKSPACES_RETENTION = "data.workspaces.retention";
 

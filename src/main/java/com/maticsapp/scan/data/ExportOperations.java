@@ -1,6 +1,7 @@
 package com.maticsapp.scan.data;
 
 import com.maticsapp.scan.auth.Caller;
+import com.maticsapp.scan.auth.Permission;
 import com.maticsapp.scan.contract.Fields;
 import com.maticsapp.scan.contract.ServiceFailure;
 import io.vertx.core.Future;
@@ -14,13 +15,13 @@ import java.util.UUID;
 final class ExportOperations {
 
   private final ExportStore store;
-  private final TableOperations tables;
+  private final AccessStore access;
   private final Retries retries;
   private final int maxPage;
 
-  ExportOperations(ExportStore store, TableOperations tables, Retries retries, int maxPage) {
+  ExportOperations(ExportStore store, AccessStore access, Retries retries, int maxPage) {
     this.store = store;
-    this.tables = tables;
+    this.access = access;
     this.retries = retries;
     this.maxPage = maxPage;
   }
@@ -42,7 +43,7 @@ final class ExportOperations {
         throw ServiceFailure.invalid("after", "is not a cursor returned by this API");
       }
     }
-    return retries.idempotent(() -> tables.guardedRead(caller, tableId,
+    return retries.idempotent(() -> access.whenAllowed(caller, tableId, Permission.READ,
         () -> store.scansPage(tableId, from, to, cursor, limit == null ? maxPage : limit.intValue())));
   }
 }

@@ -1,5 +1,6 @@
 package com.maticsapp.scan.http;
 
+import com.maticsapp.scan.contract.BusCodecs;
 import com.maticsapp.scan.Lifecycle;
 import com.maticsapp.scan.contract.ServiceFailure;
 import com.maticsapp.scan.config.AppConfig;
@@ -9,6 +10,7 @@ import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
@@ -53,8 +55,12 @@ public final class HttpVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    return vertx.fileSystem().readFile("openapi.yaml").compose(openApi -> {
-      responses = new Responses(config.http().retryAfter().toSeconds());
+    BusCodecs.register(vertx);
+    responses = new Responses(config.http().retryAfter().toSeconds());
+    Future<WebRoutes> loadedWeb = WebRoutes.load(vertx, responses);
+    return Future.all(vertx.fileSystem().readFile("openapi.yaml"), loadedWeb).compose(loaded -> {
+      Buffer openApi = loaded.resultAt(0);
+      WebRoutes web = loadedWeb.result();
       DataClient data = new DataClient(vertx, responses, config.http());
       ScanRoutes scans = new ScanRoutes(data, responses, config.limits());
       TableRoutes tables = new TableRoutes(data, config.limits());
@@ -63,7 +69,8 @@ public final class HttpVerticle extends VerticleBase {
       HealthRoutes health = new HealthRoutes(data, responses, registry, openApi);
       RateLimitHandler rateLimit = new RateLimitHandler(gate.limiter(), responses, registry);
       AdminAccess admin = new AdminAccess(config.admin(), gate.authenticator(), responses);
-      AccessRoutes access = new AccessRoutes(data, responses, gate.claims(), config.limits().jsonMaxDepth());
+      AccessRoutes access = new AccessRoutes(data, responses, gate.claims(), config.limits().jsonMaxDepth(),
+          new PublicUrls(config.http().publicUrl(), config.auth().pairing().claimUrl()));
       Authentication authentication = new Authentication(gate.authenticator(), rateLimit, responses);
       Handler<RoutingContext> caller = authentication::required;
       streams = new ScanStreamRoutes(vertx, data, responses, config.http().stream(), registry);
@@ -99,12 +106,14 @@ public final class HttpVerticle extends VerticleBase {
       // without one). Body handlers come first (vertx-web's order); body limits bound the cost.
       router.post("/api/workspaces").handler(body).handler(caller).handler(tables::createWorkspace);
       router.get("/api/workspaces").handler(caller).handler(access::listWorkspaces);
+      router.get("/api/workspaces/:workspace_id/tables").handler(caller).handler(tables::listTables);
       router.get("/api/workspaces/:workspace_id/members").handler(caller).handler(access::listMembers);
       router.put("/api/workspaces/:workspace_id/members/:user_id").handler(body).handler(caller).handler(access::putMember);
       router.delete("/api/workspaces/:workspace_id/members/:user_id").handler(caller).handler(access::removeMember);
 
       router.post("/api/tables").handler(body).handler(caller).handler(tables::createTable);
       router.get("/api/tables/:table_id").handler(caller).handler(tables::getTable);
+      router.patch("/api/tables/:table_id/columns/:column_id").handler(body).handler(caller).handler(tables::updateColumn);
       router.post("/api/tables/:table_id/rows/bulk").handler(bulkBody).handler(caller).handler(tables::createRows);
       router.post("/api/tables/:table_id/rows").handler(body).handler(caller).handler(tables::createRow);
       router.get("/api/tables/:table_id/rows").handler(caller).handler(tables::listRows);
@@ -123,6 +132,14 @@ public final class HttpVerticle extends VerticleBase {
       router.get("/api/imports/:job_id").handler(caller).handler(transfers::getImport);
       router.get("/api/tables/:table_id/export").handler(caller).handler(transfers::exportTable);
       router.get("/api/scans/export").handler(caller).handler(transfers::exportScans);
+
+      // The web client (open: the pages hold no data; the API behind them asks for a token).
+      router.get("/").handler(web::home);
+      router.get("/pair").handler(web::phone);
+      router.get("/desk").handler(web::desk);
+      router.get("/sw.js").handler(web::serviceWorker);
+      router.get("/manifest.webmanifest").handler(web::manifest);
+      router.get("/assets/:file").handler(web::asset);
 
       router.route().failureHandler(ctx -> failed(ctx, responses));
       router.errorHandler(400, ctx -> responses.problem(ctx, 400, "Bad request", "the request line or headers are malformed", null));
