@@ -26,6 +26,16 @@ public final class Addresses {
   /** The delivery header that carries the caller's credential: {@code Bearer <token>}. */
   public static final String AUTHORIZATION = "authorization";
 
+  /**
+   * The delivery header a sender in this process sets to {@link #REPLY_RECORD} to receive typed
+   * replies ({@link Reply} records such as {@link ScanOutcome}, {@link LookupResult}) by
+   * reference instead of their JSON documents. Without it every reply is the JSON document.
+   */
+  public static final String REPLY = "reply";
+
+  /** The value of {@link #REPLY} that asks for records. */
+  public static final String REPLY_RECORD = "record";
+
   // ---- Public: for internal consumers as much as for the HTTP verticle ----
 
   /**
@@ -82,6 +92,12 @@ public final class Addresses {
   public static final String TABLES_LIST = "data.tables.list";
   public static final String TABLES_CREATE = "data.tables.create";
   public static final String TABLES_GET = "data.tables.get";
+  /**
+   * {@code {table_id, column_id, settings}} → the column {@code {id, name, label, column_type,
+   * position, settings}}. A JSON merge into the column's settings (a key set to null is
+   * removed), checked against the table's columns (scan rules: docs/scan-rules.md); editors.
+   */
+  public static final String COLUMNS_UPDATE = "data.columns.update";
   public static final String ROWS_CREATE = "data.rows.create";
   public static final String ROWS_BULK_CREATE = "data.rows.bulk-create";
   public static final String ROWS_LIST = "data.rows.list";

@@ -54,7 +54,7 @@ final class AccessRoutes {
   /** POST /api/tables/:table_id/pairings {column_id | column_name, expires_in?, label?} */
   void openPairing(RoutingContext ctx) {
     JsonObject body = Requests.body(ctx, jsonMaxDepth);
-    JsonObject request = body.copy().put("table_id", Requests.pathId(ctx, "table_id").toString());
+    JsonObject request = body.put("table_id", Requests.pathId(ctx, "table_id").toString());
     data.forward(ctx, Addresses.PAIRINGS_OPEN, request, 201);
   }
 

@@ -1,5 +1,6 @@
 package com.maticsapp.scan.http;
 
+import com.maticsapp.scan.contract.BusCodecs;
 import com.maticsapp.scan.Lifecycle;
 import com.maticsapp.scan.contract.ServiceFailure;
 import com.maticsapp.scan.config.AppConfig;
@@ -9,6 +10,7 @@ import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
@@ -53,8 +55,12 @@ public final class HttpVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    return vertx.fileSystem().readFile("openapi.yaml").compose(openApi -> {
-      responses = new Responses(config.http().retryAfter().toSeconds());
+    BusCodecs.register(vertx);
+    responses = new Responses(config.http().retryAfter().toSeconds());
+    Future<WebRoutes> loadedWeb = WebRoutes.load(vertx, responses);
+    return Future.all(vertx.fileSystem().readFile("openapi.yaml"), loadedWeb).compose(loaded -> {
+      Buffer openApi = loaded.resultAt(0);
+      WebRoutes web = loadedWeb.result();
       DataClient data = new DataClient(vertx, responses, config.http());
       ScanRoutes scans = new ScanRoutes(data, responses, config.limits());
       TableRoutes tables = new TableRoutes(data, config.limits());
@@ -104,6 +110,7 @@ public final class HttpVerticle extends VerticleBase {
 
       router.post("/api/tables").handler(body).handler(caller).handler(tables::createTable);
       router.get("/api/tables/:table_id").handler(caller).handler(tables::getTable);
+      router.patch("/api/tables/:table_id/columns/:column_id").handler(body).handler(caller).handler(tables::updateColumn);
       router.post("/api/tables/:table_id/rows/bulk").handler(bulkBody).handler(caller).handler(tables::createRows);
       router.post("/api/tables/:table_id/rows").handler(body).handler(caller).handler(tables::createRow);
       router.get("/api/tables/:table_id/rows").handler(caller).handler(tables::listRows);
@@ -115,6 +122,14 @@ public final class HttpVerticle extends VerticleBase {
       router.delete("/api/tables/:table_id/pairings/:pairing_id").handler(caller).handler(access::revokePairing);
 
       router.get("/api/scans").handler(caller).handler(scans::list);
+
+      // The web client (open: the pages hold no data; the API behind them asks for a token).
+      router.get("/").handler(web::home);
+      router.get("/pair").handler(web::phone);
+      router.get("/desk").handler(web::desk);
+      router.get("/sw.js").handler(web::serviceWorker);
+      router.get("/manifest.webmanifest").handler(web::manifest);
+      router.get("/assets/:file").handler(web::asset);
 
       router.route().failureHandler(ctx -> failed(ctx, responses));
       router.errorHandler(400, ctx -> responses.problem(ctx, 400, "Bad request", "the request line or headers are malformed", null));
