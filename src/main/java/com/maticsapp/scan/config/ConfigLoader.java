@@ -33,6 +33,7 @@ public final class ConfigLoader {
     Map<String, String> map = new LinkedHashMap<>();
     map.put("PORT", "http.port");
     map.put("HTTP_HOST", "http.host");
+    map.put("PUBLIC_URL", "http.publicUrl");
     map.put("HTTP_INSTANCES", "http.instances");
     map.put("DATA_INSTANCES", "data.instances");
     map.put("DATABASE_URL", "database.url");
@@ -156,6 +157,18 @@ public final class ConfigLoader {
       return AppConfig.from(environment, merged);
     } catch (ConfigException e) {
       throw e.withVariables(VARIABLES_BY_KEY, origin);
+    }
+  }
+
+  /**
+   * A duration in the configuration's syntax ({@code 300}, {@code 10s}, {@code 500ms}, {@code 5m},
+   * {@code 1h}), for the places outside the files that accept the same; null when it is not one.
+   */
+  public static java.time.Duration duration(String text) {
+    try {
+      return ConfigReader.parseDuration("duration", text);
+    } catch (ConfigException e) {
+      return null;
     }
   }
 

@@ -67,7 +67,8 @@ public final class HttpVerticle extends VerticleBase {
       HealthRoutes health = new HealthRoutes(data, responses, registry, openApi);
       RateLimitHandler rateLimit = new RateLimitHandler(gate.limiter(), responses, registry);
       AdminAccess admin = new AdminAccess(config.admin(), gate.authenticator(), responses);
-      AccessRoutes access = new AccessRoutes(data, responses, gate.claims(), config.limits().jsonMaxDepth());
+      AccessRoutes access = new AccessRoutes(data, responses, gate.claims(), config.limits().jsonMaxDepth(),
+          new PublicUrls(config.http().publicUrl(), config.auth().pairing().claimUrl()));
       Authentication authentication = new Authentication(gate.authenticator(), rateLimit, responses);
       Handler<RoutingContext> caller = authentication::required;
       streams = new ScanStreamRoutes(vertx, data, responses, config.http().stream(), registry);

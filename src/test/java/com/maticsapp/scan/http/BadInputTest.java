@@ -431,7 +431,7 @@ class BadInputTest extends ServiceTest {
     }
     all.add(json("pairing: no column", "POST", PAIRINGS, "{}", 422).expectField("column_id"));
     all.add(json("pairing: text column", "POST", PAIRINGS, "{\"column_name\":\"name\"}", 422).expectField("column_name"));
-    for (String expiresIn : List.of("0", "59", "86401", "-1", "1.5", "\"1h\"", "1e9")) {
+    for (String expiresIn : List.of("0", "59", "86401", "-1", "1.5", "\"25h\"", "\"59s\"", "\"soon\"", "\"\"", "1e9")) {
       all.add(json("pairing: expires_in " + expiresIn, "POST", PAIRINGS,
           "{\"column_name\":\"code\",\"expires_in\":" + expiresIn + "}", 422).expectField("expires_in"));
     }
