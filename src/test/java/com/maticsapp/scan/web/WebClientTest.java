@@ -174,7 +174,11 @@ class WebClientTest extends ServiceTest {
   @Test
   void aRevokedPairingTellsThePhoneItHasEnded() {
     try (Browser desk = Browser.desk()) {
-      desk.open(deskUrl);
+      // Without ?table= the desk lists the caller's tables; picking one opens its door.
+      desk.open(base + "/desk#access_token=" + Tokens.user(RunningService.USER));
+      desk.text("#tables", "Inventory");
+      desk.find("#tables a[href='/desk?table=" + tableId + "']").click();
+      desk.text("#stream-state", "live");
       desk.find("#pair-label").sendKeys("Side door");
       desk.find("#pair-button").click();
       String claimUrl = desk.visible("#pair-url").getText();
