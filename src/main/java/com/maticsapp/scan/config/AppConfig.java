@@ -62,9 +62,10 @@ public record AppConfig(
    * The live scan stream (SSE): a comment line every {@code heartbeat} keeps idle streams open
    * through proxies (and under the HTTP server's own 120 s idle timeout); a resume replays at most {@code replayMax} missed scans (more: a reset);
    * a client that does not read gets at most {@code bufferMax} events queued for it before its
-   * stream is ended.
+   * stream is ended. One caller (a user, or a guest pairing) holds at most {@code maxPerCaller}
+   * streams at once and the instance at most {@code maxOpen}.
    */
-  public record StreamConfig(Duration heartbeat, int replayMax, int bufferMax) {}
+  public record StreamConfig(Duration heartbeat, int replayMax, int bufferMax, int maxPerCaller, int maxOpen) {}
 
   /** Per-route deadlines: lookups/search, single scans, scan batches, bulk row inserts. */
   public record Deadlines(Duration lookup, Duration scan, Duration batch, Duration bulk) {}
@@ -190,7 +191,9 @@ public record AppConfig(
             new StreamConfig(
                 stream.duration("heartbeat", Duration.ofSeconds(15), Duration.ofMillis(50), Duration.ofSeconds(60)),
                 stream.integer("replayMax", 1_000, 0, 10_000),
-                stream.integer("bufferMax", 256, 1, 100_000)),
+                stream.integer("bufferMax", 256, 1, 100_000),
+                stream.integer("maxPerCaller", 32, 1, 100_000),
+                stream.integer("maxOpen", 10_000, 1, 1_000_000)),
             problems.section(() -> CorsConfig.from(http.section("cors"))),
             publicUrl(http, production)),
         problems.section(() -> DatabaseConfig.from(root.section("database"), production)),

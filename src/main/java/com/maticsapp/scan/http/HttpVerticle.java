@@ -71,7 +71,7 @@ public final class HttpVerticle extends VerticleBase {
           new PublicUrls(config.http().publicUrl(), config.auth().pairing().claimUrl()));
       Authentication authentication = new Authentication(gate.authenticator(), rateLimit, responses);
       Handler<RoutingContext> caller = authentication::required;
-      streams = new ScanStreamRoutes(vertx, data, responses, config.http().stream(), registry);
+      streams = new ScanStreamRoutes(vertx, data, responses, config.http().stream(), gate.streams(), registry);
       BodyHandler body = BodyHandler.create(false).setBodyLimit(config.http().bodyLimit());
       BodyHandler bulkBody = BodyHandler.create(false).setBodyLimit(config.http().bulkBodyLimit());
 
@@ -144,10 +144,15 @@ public final class HttpVerticle extends VerticleBase {
           .setPort(config.http().port() == 0 ? -1 : config.http().port())
           .setIdleTimeout(120)
           .setCompressionSupported(false)
+          // No cleartext HTTP/2 (neither prior knowledge nor Upgrade: h2c): an h2c upgrade passed
+          // through a proxy is itself a way past the proxy's rules, and without it each HTTP/1.x
+          // connection's pipeline is complete before its first byte, which RequestFraming needs.
+          .setHttp2ClearTextEnabled(false)
           .setMaxHeaderSize(config.http().maxHeaderSize())
           .setMaxInitialLineLength(config.http().maxInitialLineLength());
       return streams.start().compose(subscribed -> vertx.createHttpServer(options)
-          .requestHandler(router)
+          .connectionHandler(connection -> RequestFraming.strictDecoder(connection, options))
+          .requestHandler(this::request)
           .invalidRequestHandler(this::invalidRequest)
           .listen());
     }).onSuccess(started -> {
@@ -176,9 +181,19 @@ public final class HttpVerticle extends VerticleBase {
         .eventually(streams::unsubscribe);
   }
 
+  /** Every decoded request: to the router, unless its framing is ambiguous ({@link RequestFraming}). */
+  private void request(HttpServerRequest request) {
+    if (RequestFraming.ambiguous(request)) {
+      RequestFraming.refuse(request, responses);
+    } else {
+      router.handle(request);
+    }
+  }
+
   /**
    * A request Netty could not decode never reaches the router: a request line over
-   * {@code http.maxInitialLineLength} (414), headers over {@code http.maxHeaderSize} (431), or
+   * {@code http.maxInitialLineLength} (414), headers over {@code http.maxHeaderSize} (431), a
+   * chunked request that also carries Content-Length ({@link RequestFraming}: 400), or
    * anything else malformed (400). It gets a problem document like every other failure; Vert.x
    * closes the connection once the response is written, since the rest of what the client
    * sends on it cannot be framed.
@@ -188,6 +203,8 @@ public final class HttpVerticle extends VerticleBase {
     if (cause instanceof TooLongHttpLineException) {
       responses.problem(request, null, 414, "URI too long",
           "the request line exceeds " + config.http().maxInitialLineLength() + " bytes", null);
+    } else if (cause instanceof RequestFraming.AmbiguousFraming) {
+      responses.problem(request, null, 400, "Bad request", RequestFraming.DETAIL, null);
     } else if (cause instanceof TooLongHttpHeaderException) {
       responses.problem(request, null, 431, "Request header fields too large",
           "the request headers exceed " + config.http().maxHeaderSize() + " bytes", null);
