@@ -1,6 +1,7 @@
 // The desk: the door's live feed and numbers, pairing phones (QR code), their list and revoke.
 import qrcode from 'qrcode-generator';
 import { $, api, el, timeOf, Unreachable } from './api.js';
+import { accepted, reasonKey, reasonText } from './decisions.js';
 
 const TOKEN_KEY = 'matic.desk.token';
 const FEED_MAX = 200;
@@ -135,25 +136,25 @@ function byTime(a, b) {
 function render() {
   const ordered = [...scans.values()].sort(byTime).reverse();
   $('feed').replaceChildren(...ordered.slice(0, FEED_MAX).map((scan) => {
-    const ok = scan.status === 'success';
+    const ok = accepted(scan);
     const row = scan.matched_rows?.[0]?.data;
     const cells = row ? Object.entries(row).filter(([, v]) => v !== null && v !== '' && String(v) !== scan.barcode).slice(0, 3).map(([, v]) => v).join(' · ') : '';
     return el('li', { attrs: { 'data-id': scan.id, 'data-status': scan.status } },
       el('span', { cls: `tag ${ok ? 'ok' : 'bad'}`, text: ok ? 'OK' : 'NO' }),
-      el('span', { cls: 'grow', text: `${scan.barcode}${cells ? ` · ${cells}` : ''}${ok ? '' : ' · not found'}` }),
+      el('span', { cls: 'grow', text: `${scan.barcode}${cells ? ` · ${cells}` : ''}${ok ? '' : ` · ${reasonText(scan)}`}` }),
       el('span', { cls: 'small', text: scan.device_id ? `${scan.source || ''}` : (scan.source || '') }),
       el('span', { text: timeOf(scan.scanned_at) }));
   }));
   // The door's numbers from the scans this page has seen.
-  let accepted = 0;
+  let acceptedCount = 0;
   const refused = new Map();
   for (const scan of scans.values()) {
-    if (scan.status === 'success') accepted += 1;
-    else refused.set('not_found', (refused.get('not_found') || 0) + 1);
+    if (accepted(scan)) acceptedCount += 1;
+    else refused.set(reasonKey(scan), (refused.get(reasonKey(scan)) || 0) + 1);
   }
-  $('stat-accepted').textContent = String(accepted);
+  $('stat-accepted').textContent = String(acceptedCount);
   $('stat-refused').textContent = String([...refused.values()].reduce((a, b) => a + b, 0));
-  $('stat-reasons').replaceChildren(...[...refused].map(([reason, n]) => el('li', { cls: 'tag bad', text: `${reason.replace('_', ' ')}: ${n}` })));
+  $('stat-reasons').replaceChildren(...[...refused].map(([reason, n]) => el('li', { cls: 'tag bad', text: `${reason}: ${n}` })));
 }
 
 // ---- pairing phones -------------------------------------------------------------------

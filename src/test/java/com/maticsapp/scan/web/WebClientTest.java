@@ -4,7 +4,6 @@ import com.google.zxing.BarcodeFormat;
 import com.maticsapp.scan.support.Browser;
 import com.maticsapp.scan.support.FakeCamera;
 import com.maticsapp.scan.support.FakeCamera.Shot;
-import com.maticsapp.scan.support.FreePorts;
 import com.maticsapp.scan.support.ServiceTest;
 import com.maticsapp.scan.support.Tokens;
 import com.maticsapp.scan.support.RunningService;
@@ -19,7 +18,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -37,19 +35,12 @@ class WebClientTest extends ServiceTest {
   private static final String GRACE = "TICKET-0002";   // QR code
   private static final String KATHERINE = "TICKET-0003";
 
-  private final int port = FreePorts.loopback(1).get(0);
   private String base;
   private String tableId;
   private String deskUrl;
 
   @TempDir
   Path temp;
-
-  @Override
-  protected Map<String, String> environment() {
-    return Map.of("PORT", Integer.toString(port),
-        "PAIRING_CLAIM_URL", "http://127.0.0.1:" + port + "/pair?code=");
-  }
 
   @BeforeAll
   void table() {
@@ -183,7 +174,11 @@ class WebClientTest extends ServiceTest {
   @Test
   void aRevokedPairingTellsThePhoneItHasEnded() {
     try (Browser desk = Browser.desk()) {
-      desk.open(deskUrl);
+      // Without ?table= the desk lists the caller's tables; picking one opens its door.
+      desk.open(base + "/desk#access_token=" + Tokens.user(RunningService.USER));
+      desk.text("#tables", "Inventory");
+      desk.find("#tables a[href='/desk?table=" + tableId + "']").click();
+      desk.text("#stream-state", "live");
       desk.find("#pair-label").sendKeys("Side door");
       desk.find("#pair-button").click();
       String claimUrl = desk.visible("#pair-url").getText();
