@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -193,6 +194,33 @@ class WebClientTest extends ServiceTest {
         assertThat(phone.find("#ended-reason").getText()).contains("revoked");
         phone.screenshot("phone-revoked");
       }
+    }
+  }
+
+  @Test
+  void theDeskImportsACsvShowingItsProgressAndExportsTheTable() throws Exception {
+    Path csv = Files.writeString(temp.resolve("guests.csv"), "code,name\nIMP-1,Imported One\nIMP-2,Imported Two\n");
+    try (Browser desk = Browser.desk()) {
+      desk.open(deskUrl);
+      desk.text("#stream-state", "live");
+      desk.find("#import-file").sendKeys(csv.toAbsolutePath().toString());
+      desk.find("#import-button").click();
+      desk.visible("#import-status[data-status='succeeded']");
+      assertThat(desk.find("#import-status").getText()).contains("2 inserted");
+      HttpResponse<Buffer> found = service.get("/api/tables/" + tableId + "/rows/search?column_name=code&value=IMP-2");
+      assertThat(found.bodyAsJsonObject().getJsonArray("rows")).hasSize(1);
+
+      desk.find("#export-csv").click();
+      Path exported = desk.downloads().resolve("Inventory.csv");
+      desk.waitFor("the export downloaded", d -> Files.exists(exported));
+      desk.waitFor("the export complete", d -> {
+        try {
+          return Files.readString(exported).contains("Imported Two");
+        } catch (java.io.IOException e) {
+          return false;
+        }
+      });
+      assertThat(Files.readString(exported)).contains("Ada Lovelace", "IMP-1");
     }
   }
 
