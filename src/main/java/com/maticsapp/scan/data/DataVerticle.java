@@ -39,6 +39,7 @@ public final class DataVerticle extends VerticleBase {
   private SqlClient client;
   private Dispatcher bus;
   private ScanCoalescer coalescer;
+  private ErasureOperations erasure;
 
   public DataVerticle(AppConfig config, DatabaseActivity activity, MeterRegistry registry, Authenticator authenticator) {
     this.config = config;
@@ -66,6 +67,7 @@ public final class DataVerticle extends VerticleBase {
     ColumnOperations columns = new ColumnOperations(new ColumnStore(client), access);
     DatabaseProbe probe = new DatabaseProbe(client, config, activity, registry);
     ImportOperations imports = new ImportOperations(vertx, new ImportStore(client), access, config.transfer());
+    erasure = new ErasureOperations(vertx, new ErasureStore(client), access, config.transfer());
     ExportOperations exports = new ExportOperations(new ExportStore(client), access, retries, config.limits().pageMaxScans());
     bus = new Dispatcher(vertx, authenticator, failures);
 
@@ -98,9 +100,13 @@ public final class DataVerticle extends VerticleBase {
     bus.serve(Addresses.IMPORTS_ABORT, imports::abort);
     bus.serve(Addresses.IMPORTS_GET, imports::get);
     bus.serve(Addresses.SCANS_EXPORT_PAGE, exports::scansPage);
+    bus.serve(Addresses.ROWS_DELETE, erasure::deleteRows);
+    bus.serve(Addresses.TABLES_DELETE, erasure::deleteTable);
+    bus.serve(Addresses.WORKSPACES_RETENTION, erasure::setRetention);
     bus.answer(Addresses.DATABASE_STATUS, probe::answer);
 
     checkStatementTimeout();
+    erasure.startSweeping();
     // One ping at start-up reads server_version, which the detailed health document then shows
     // even while recent traffic alone is its evidence (a ping never fails: DOWN is an answer).
     return Future.all(bus.registered(), probe.status(true));
@@ -110,6 +116,7 @@ public final class DataVerticle extends VerticleBase {
   public Future<?> stop() {
     long deadline = Math.max(Lifecycle.drainDeadline(vertx, config.http().drainTimeout()),
         System.currentTimeMillis() + Lifecycle.DATA_DRAIN_FLOOR.toMillis());
+    erasure.stopSweeping();
     return bus.unregister()
         .transform(unregistered -> bus.quiesce(deadline, List.of(coalescer)))
         .transform(quiet -> client.close());
