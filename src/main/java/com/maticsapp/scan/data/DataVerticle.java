@@ -41,6 +41,7 @@ public final class DataVerticle extends VerticleBase {
   private ScanCoalescer coalescer;
   private FailureObserver failures;
   private long summaries = -1;
+  private ErasureOperations erasure;
 
   public DataVerticle(AppConfig config, DatabaseActivity activity, MeterRegistry registry, Authenticator authenticator) {
     this.config = config;
@@ -69,6 +70,7 @@ public final class DataVerticle extends VerticleBase {
     ColumnOperations columns = new ColumnOperations(new ColumnStore(client), access);
     DatabaseProbe probe = new DatabaseProbe(client, config, activity, registry);
     ImportOperations imports = new ImportOperations(vertx, new ImportStore(client), access, config.transfer());
+    erasure = new ErasureOperations(vertx, new ErasureStore(client), access, config.transfer());
     ExportOperations exports = new ExportOperations(new ExportStore(client), access, retries, config.limits().pageMaxScans());
     bus = new Dispatcher(vertx, authenticator, failures);
 
@@ -101,9 +103,13 @@ public final class DataVerticle extends VerticleBase {
     bus.serve(Addresses.IMPORTS_ABORT, imports::abort);
     bus.serve(Addresses.IMPORTS_GET, imports::get);
     bus.serve(Addresses.SCANS_EXPORT_PAGE, exports::scansPage);
+    bus.serve(Addresses.ROWS_DELETE, erasure::deleteRows);
+    bus.serve(Addresses.TABLES_DELETE, erasure::deleteTable);
+    bus.serve(Addresses.WORKSPACES_RETENTION, erasure::setRetention);
     bus.answer(Addresses.DATABASE_STATUS, probe::answer);
 
     checkStatementTimeout();
+    erasure.startSweeping();
     return bus.registered();
   }
 
@@ -111,6 +117,7 @@ public final class DataVerticle extends VerticleBase {
   public Future<?> stop() {
     long deadline = Math.max(Lifecycle.drainDeadline(vertx, config.http().drainTimeout()),
         System.currentTimeMillis() + Lifecycle.DATA_DRAIN_FLOOR.toMillis());
+    erasure.stopSweeping();
     return bus.unregister()
         .transform(unregistered -> bus.quiesce(deadline, List.of(coalescer)))
         .transform(quiet -> {
