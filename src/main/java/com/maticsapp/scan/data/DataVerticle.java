@@ -60,6 +60,7 @@ public final class DataVerticle extends VerticleBase {
   private ScanHistoryStore history;
   private DatabaseProbe probe;
   private TableOperations tables;
+  private ChangePruner pruner;
 
   /** One operation on behalf of an authenticated caller. */
   @FunctionalInterface
@@ -112,6 +113,14 @@ public final class DataVerticle extends VerticleBase {
     serve(Addresses.ROWS_LIST, tableOperations::listRows);
     serve(Addresses.ROWS_GET, tableOperations::getRow);
     serve(Addresses.ROWS_UPDATE, tableOperations::updateRow);
+    SyncOperations sync = new SyncOperations(new SyncStore(client), new DeviceStore(client), access, retries,
+        config.sync(), config.limits().pageMaxRows());
+    serve(Addresses.SYNC_SNAPSHOT_PAGE, sync::snapshotPage);
+    serve(Addresses.SYNC_DELTA, sync::delta);
+    serve(Addresses.DEVICES_LIST, sync::listDevices);
+    serve(Addresses.DEVICES_REVOKE, sync::revokeDevice);
+    pruner = new ChangePruner(vertx, client, config.sync());
+    pruner.start();
     // Not through serve(): a DOWN answer is a successful reply but no evidence the database is up.
     consumers.add(register(Addresses.DATABASE_STATUS, message ->
         probe.status(message.body() != null && message.body().getBoolean("active", false)).onComplete(status ->
@@ -147,6 +156,7 @@ public final class DataVerticle extends VerticleBase {
   public Future<?> stop() {
     long deadline = Math.max(Lifecycle.drainDeadline(vertx, config.http().drainTimeout()),
         System.currentTimeMillis() + Lifecycle.DATA_DRAIN_FLOOR.toMillis());
+    pruner.stop();
     return Future.join(consumers.stream().map(MessageConsumer::unregister).toList())
         .transform(unregistered -> quiesce(deadline))
         .transform(quiet -> client.close());
