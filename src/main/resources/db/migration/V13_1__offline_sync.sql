@@ -11,10 +11,11 @@
 --
 -- Order is the writing transaction's id (xid8, never wraps), not a sequence: sequence values
 -- are drawn before commit, so a reader could see 101 committed while 100 is still in flight and
--- never look back. A cursor is instead the xmin of the reading statement's snapshot: every
--- transaction below it has finished and was seen, every change not seen has an id at or above
--- it, so "changed_xid >= cursor" misses nothing (and may repeat a little, which a phone's upsert
--- absorbs).
+-- never look back. A cursor is instead the snapshot (pg_snapshot: xmin, xmax, the ids in
+-- progress) of the statement that read the copy: a change is new to the copy exactly when its
+-- transaction is not visible in that snapshot (pg_visible_in_snapshot). Changes of transactions
+-- that were in flight are therefore picked up later, and nothing the copy already saw comes
+-- again, however long another transaction (of any database on the server) stays open.
 CREATE TABLE table_changes (
   table_id    uuid        NOT NULL,
   changed_xid xid8        NOT NULL DEFAULT pg_current_xact_id(),
@@ -28,8 +29,8 @@ CREATE INDEX table_changes_by_table ON table_changes (table_id, changed_xid);
 -- Pruning walks by age; rows arrive in time order, so a BRIN index is enough and costs nothing.
 CREATE INDEX table_changes_by_age ON table_changes USING brin (changed_at);
 
--- The newest change of each table that pruning has removed: a cursor at or below it may have
--- missed something and is answered "too old" (the phone downloads a new snapshot).
+-- The newest change of each table that pruning has removed: a cursor whose xmin is at or below
+-- it may have missed something and is answered "too old" (the phone downloads a new snapshot).
 CREATE TABLE table_change_horizons (
   table_id       uuid PRIMARY KEY REFERENCES data_tables (id) ON DELETE CASCADE,
   pruned_through xid8 NOT NULL
@@ -60,8 +61,8 @@ BEGIN
   INSERT INTO table_changes (table_id, kind, row_id)
   SELECT n.table_id, 'row', n.id
   FROM new_rows n JOIN old_rows o ON o.id = n.id
-  WHERE (n.data, n.is_archived, n.scan_count, n.last_scanned_at)
-        IS DISTINCT FROM (o.data, o.is_archived, o.scan_count, o.last_scanned_at);
+  WHERE (n.data, n.is_archived, n.scan_count, n.last_scanned_at, n.scan_state)
+        IS DISTINCT FROM (o.data, o.is_archived, o.scan_count, o.last_scanned_at, o.scan_state);
   RETURN NULL;
 END
 $$;
@@ -139,9 +140,9 @@ CREATE TABLE devices (
   first_seen_at    timestamptz NOT NULL DEFAULT now(),
   last_seen_at     timestamptz NOT NULL DEFAULT now(),
   last_sync_at     timestamptz,
-  -- The cursor its last snapshot or delta answered with (SyncCursor: column and xid).
-  last_sync_column uuid,
-  last_sync_xid    xid8,
+  -- The cursor its last snapshot or delta answered with (SyncCursor: column and snapshot).
+  last_sync_column   uuid,
+  last_sync_snapshot pg_snapshot,
   scans_uploaded   bigint      NOT NULL DEFAULT 0,
   conflicts_caused bigint      NOT NULL DEFAULT 0,
   revoked_at       timestamptz,

@@ -7,27 +7,42 @@ import java.util.regex.Pattern;
 
 /**
  * Where a phone's copy of one barcode column stands in the database's change sequence: the
- * column, and the transaction id below which every change had been seen when the copy was read
- * (the xmin of the reading statement's snapshot; see the V13_1 migration). A delta since it
- * returns every change of a transaction at or above it. Opaque base64url to clients, like the
+ * column, and the snapshot of the statement that read the copy ({@code pg_snapshot} text,
+ * {@code xmin:xmax:in-progress,...}; see the V13_1 migration). A delta since it returns every
+ * change whose transaction that snapshot did not see. Opaque base64url to clients, like the
  * page cursors.
  *
  * @param columnId the barcode column the copy is of; a cursor is not valid for another column
- * @param xid      a PostgreSQL {@code xid8}, as its decimal text
+ * @param snapshot a PostgreSQL {@code pg_snapshot} as text
  */
-public record SyncCursor(UUID columnId, String xid) {
+public record SyncCursor(UUID columnId, String snapshot) {
 
-  private static final Pattern XID = Pattern.compile("[0-9]{1,20}");
+  /** Longer snapshots (hundreds of transactions in flight) are cut to their xmin ({@link #of}). */
+  public static final int MAX_SNAPSHOT_LENGTH = 1_500;
+  private static final Pattern SNAPSHOT = Pattern.compile("(\\d{1,20}):(\\d{1,20}):(\\d{1,20}(,\\d{1,20})*)?");
   private static final String VERSION = "v1";
+
+  /**
+   * The cursor for a copy read in {@code snapshot}. One too long to hand out is replaced by
+   * {@code xmin:xmin:}, which treats everything from xmin on as unseen: a few changes may come
+   * twice (the phone's upserts absorb them), none is missed.
+   */
+  public static SyncCursor of(UUID columnId, String snapshot) {
+    if (snapshot.length() > MAX_SNAPSHOT_LENGTH) {
+      String xmin = snapshot.substring(0, snapshot.indexOf(':'));
+      return new SyncCursor(columnId, xmin + ":" + xmin + ":");
+    }
+    return new SyncCursor(columnId, snapshot);
+  }
 
   public String encode() {
     return Base64.getUrlEncoder().withoutPadding()
-        .encodeToString((VERSION + "|" + columnId + "|" + xid).getBytes(StandardCharsets.UTF_8));
+        .encodeToString((VERSION + "|" + columnId + "|" + snapshot).getBytes(StandardCharsets.UTF_8));
   }
 
   /** The cursor {@link #encode()} produced, or null for anything else (including null). */
   public static SyncCursor decode(String text) {
-    if (text == null || text.isEmpty() || text.length() > 200) {
+    if (text == null || text.isEmpty() || text.length() > 2 * MAX_SNAPSHOT_LENGTH) {
       return null;
     }
     String plain;
@@ -37,7 +52,7 @@ public record SyncCursor(UUID columnId, String xid) {
       return null;
     }
     String[] parts = plain.split("\\|", -1);
-    if (parts.length != 3 || !VERSION.equals(parts[0]) || !XID.matcher(parts[2]).matches()) {
+    if (parts.length != 3 || !VERSION.equals(parts[0]) || !SNAPSHOT.matcher(parts[2]).matches()) {
       return null;
     }
     UUID column = Fields.parseUuid(parts[1]);
@@ -45,9 +60,13 @@ public record SyncCursor(UUID columnId, String xid) {
       return null;
     }
     try {
-      return new SyncCursor(column, Long.toUnsignedString(Long.parseUnsignedLong(parts[2])));
+      String[] bounds = parts[2].split(":", -1);
+      if (Long.compareUnsigned(Long.parseUnsignedLong(bounds[0]), Long.parseUnsignedLong(bounds[1])) > 0) {
+        return null;
+      }
     } catch (NumberFormatException beyondXid8) {
       return null;
     }
+    return new SyncCursor(column, parts[2]);
   }
 }

@@ -21,7 +21,7 @@ final class DeviceStore {
 
   private static final String COLUMNS = """
       d.table_id, d.device_id, d.pairing_id, d.user_id, d.label, d.app_version, d.first_seen_at, d.last_seen_at,
-      d.last_sync_at, d.last_sync_column, d.last_sync_xid::text AS last_sync_xid, d.scans_uploaded,
+      d.last_sync_at, d.last_sync_column, d.last_sync_snapshot::text AS last_sync_snapshot, d.scans_uploaded,
       d.conflicts_caused, d.revoked_at, d.revoked_by""";
 
   static final String SELECT_DEVICES = "SELECT " + COLUMNS + """
@@ -76,7 +76,7 @@ final class DeviceStore {
 
   private static JsonObject toJson(Row row) {
     UUID syncColumn = row.getUUID("last_sync_column");
-    String syncXid = row.getString("last_sync_xid");
+    String syncSnapshot = row.getString("last_sync_snapshot");
     return new JsonObject()
         .put("device_id", row.getString("device_id"))
         .put("table_id", SqlValues.uuid(row, "table_id"))
@@ -89,7 +89,7 @@ final class DeviceStore {
         .put("first_seen_at", SqlValues.time(row, "first_seen_at"))
         .put("last_seen_at", SqlValues.time(row, "last_seen_at"))
         .put("last_sync_at", SqlValues.time(row, "last_sync_at"))
-        .put("last_sync_cursor", syncColumn == null || syncXid == null ? null : new SyncCursor(syncColumn, syncXid).encode())
+        .put("last_sync_cursor", syncColumn == null || syncSnapshot == null ? null : SyncCursor.of(syncColumn, syncSnapshot).encode())
         .put("scans_uploaded", row.getLong("scans_uploaded"))
         .put("conflicts_caused", row.getLong("conflicts_caused"))
         .put("revoked_at", SqlValues.time(row, "revoked_at"))

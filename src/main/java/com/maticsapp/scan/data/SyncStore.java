@@ -33,24 +33,38 @@ final class SyncStore {
       target AS (
         SELECT t.id AS table_id, t.id IS NOT NULL AS table_found, c.id AS column_id, c.name AS column_name,
                c.column_type, c.settings, access.role AS caller_role, h.pruned_through,
-               pg_snapshot_xmin(pg_current_snapshot()) AS snapshot_xmin,
-               pg_snapshot_xmax(pg_current_snapshot()) AS snapshot_xmax,
+               pg_current_snapshot() AS snapshot,
                coalesce(c.column_type = 'barcode'
                         AND (access.role IN ('owner', 'editor', 'scanner', 'viewer') OR access.role = 'guest:' || c.id), false) AS allowed,
-               ARRAY(SELECT DISTINCT cell FROM (
-                       SELECT jsonb_array_elements_text(CASE WHEN jsonb_typeof(c.settings -> 'display_columns') = 'array'
-                                                             THEN c.settings -> 'display_columns' ELSE '[]' END) AS cell
-                       UNION ALL
-                       SELECT condition ->> 'column'
-                       FROM jsonb_array_elements(CASE WHEN jsonb_typeof(c.settings -> 'accept_if') = 'array'
-                                                      THEN c.settings -> 'accept_if' ELSE '[]' END) AS condition
-                     ) cells WHERE cell IS NOT NULL ORDER BY cell) AS cells
+               -- NULL: no display_columns, so a row is shown (and copied) whole, as a scan's candidates are.
+               CASE WHEN jsonb_typeof(c.settings -> 'display_columns') = 'array' THEN
+                 ARRAY(SELECT DISTINCT cell FROM (
+                         SELECT jsonb_array_elements_text(c.settings -> 'display_columns') AS cell
+                         UNION ALL
+                         SELECT condition ->> 'column'
+                         FROM jsonb_array_elements(CASE WHEN jsonb_typeof(c.settings -> 'accept_if') = 'array'
+                                                        THEN c.settings -> 'accept_if' ELSE '[]' END) AS condition
+                       ) cells WHERE cell IS NOT NULL ORDER BY cell)
+               END AS cells,
+               -- The types of the columns the rules name (an input an action writes is checked against its column).
+               (SELECT coalesce(jsonb_object_agg(tc.name, tc.column_type), '{}')
+                FROM table_columns tc
+                WHERE tc.table_id = t.id AND tc.name IN (
+                  SELECT jsonb_array_elements_text(CASE WHEN jsonb_typeof(c.settings -> 'display_columns') = 'array'
+                                                        THEN c.settings -> 'display_columns' ELSE '[]' END)
+                  UNION ALL
+                  SELECT item ->> 'column'
+                  FROM jsonb_array_elements(
+                         CASE WHEN jsonb_typeof(c.settings -> 'accept_if') = 'array' THEN c.settings -> 'accept_if' ELSE '[]' END
+                         || CASE WHEN jsonb_typeof(c.settings -> 'on_accept') = 'array' THEN c.settings -> 'on_accept' ELSE '[]' END) AS item))
+                 AS column_types
         FROM (SELECT 1) AS one
         LEFT JOIN data_tables t ON t.id = $1
         LEFT JOIN table_columns c ON c.table_id = t.id AND c.id = $2
         LEFT JOIN table_change_horizons h ON h.table_id = t.id
         CROSS JOIN LATERAL matic_access($1, $3, $4, $5) AS access
-      )""";
+      )
+      """;
 
   /**
    * Records the sync on the device the phone named ($6, with $7 app version and $8 label), once
@@ -60,38 +74,43 @@ final class SyncStore {
   private static final String TOUCH_DEVICE = """
       touched AS (
         INSERT INTO devices AS d (table_id, device_id, pairing_id, user_id, app_version, label,
-                                  last_seen_at, last_sync_at, last_sync_column, last_sync_xid)
-        SELECT target.table_id, $6, $4, $3, $7, $8, now(), now(), target.column_id, target.snapshot_xmin
+                                  last_seen_at, last_sync_at, last_sync_column, last_sync_snapshot)
+        SELECT target.table_id, $6, $4, $3, $7, $8, now(), now(), target.column_id, target.snapshot
         FROM target
         WHERE target.allowed AND $6::text IS NOT NULL AND $9::boolean
         ON CONFLICT (table_id, device_id) DO UPDATE
           SET last_seen_at = now(), last_sync_at = now(),
-              last_sync_column = EXCLUDED.last_sync_column, last_sync_xid = EXCLUDED.last_sync_xid,
+              last_sync_column = EXCLUDED.last_sync_column, last_sync_snapshot = EXCLUDED.last_sync_snapshot,
               app_version = coalesce(EXCLUDED.app_version, d.app_version),
               label = coalesce(EXCLUDED.label, d.label),
               pairing_id = coalesce(EXCLUDED.pairing_id, d.pairing_id),
               user_id = coalesce(EXCLUDED.user_id, d.user_id)
         RETURNING 1
-      )""";
+      )
+      """;
 
   /**
    * One row of a phone's copy, as JSON text: its id, its normalised values in the column, the
-   * cells the phone needs and its scan state. {@code r} is the row, {@code v.vals} its values.
+   * cells the phone needs, its counters and its scan state in this column (docs/scan-rules.md).
+   * {@code r} is the row, {@code v.vals} its values.
    */
   private static final String ROW_DOC = """
       json_build_object(
         'id', r.id,
         'values', v.vals,
-        'cells', coalesce((SELECT jsonb_object_agg(cell, r.data -> cell) FROM unnest(target.cells) AS cell WHERE r.data ? cell), '{}'),
-        'state', json_build_object(
-          'scan_count', r.scan_count,
-          'last_scanned_at', to_char(r.last_scanned_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'))
-      )::text""";
+        'cells', CASE WHEN target.cells IS NULL THEN r.data
+                      ELSE coalesce((SELECT jsonb_object_agg(cell, r.data -> cell) FROM unnest(target.cells) AS cell WHERE r.data ? cell), '{}') END,
+        'scan_count', r.scan_count,
+        'last_scanned_at', to_char(r.last_scanned_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
+        'state', coalesce(r.scan_state -> target.column_id::text, '{}')
+      )::text
+      """;
 
   /** The row's values in the column, or NULL when it has none (then it is not in the copy). */
   private static final String ROW_VALUES = """
       SELECT array_agg(b.normalized ORDER BY b.normalized) AS vals
-      FROM barcode_values b WHERE b.row_id = r.id AND b.column_id = target.column_id""";
+      FROM barcode_values b WHERE b.row_id = r.id AND b.column_id = target.column_id
+      """;
 
   /**
    * One page of the snapshot: the live rows that have a value in the column, after the keyset
@@ -101,18 +120,20 @@ final class SyncStore {
   static final String SNAPSHOT_PAGE = "WITH " + TARGET + ",\n" + TOUCH_DEVICE + """
       ,
       page AS (
-        SELECT r.position, r.id,""" + ROW_DOC + """
+        SELECT r.position, r.id,
+""" + ROW_DOC + """
        AS doc
         FROM target
         JOIN table_rows r ON r.table_id = target.table_id
-        CROSS JOIN LATERAL (""" + ROW_VALUES + """
+        CROSS JOIN LATERAL (
+""" + ROW_VALUES + """
       ) v
         WHERE target.allowed AND NOT r.is_archived AND (r.position, r.id) > ($10, $11) AND v.vals IS NOT NULL
         ORDER BY r.position, r.id
         LIMIT $12
       )
       SELECT target.table_found, target.column_id AS resolved_column_id, target.column_name, target.column_type,
-             target.settings, target.caller_role, target.snapshot_xmin::text AS snapshot_xmin,
+             target.settings, target.column_types, target.caller_role, target.snapshot::text AS snapshot,
              to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS server_time,
              (SELECT count(*) FROM touched) AS touched,
              page.position, page.id, page.doc
@@ -121,7 +142,7 @@ final class SyncStore {
       """;
 
   /**
-   * What changed after the cursor $9 (an xid8 as text): the rows with a change at or above it,
+   * What changed since the cursor $9 (a pg_snapshot as text): the rows with a change its snapshot did not see,
    * each as its current document when it is still in the copy (live, with a value in the
    * column), or as a tombstone (document NULL) when it is not; and per row still in the copy,
    * the values it lost. {@code stale} says why no delta can be given: the cursor is older than
@@ -133,18 +154,21 @@ final class SyncStore {
       judged AS (
         SELECT target.*,
                CASE WHEN NOT target.allowed THEN NULL
-                    WHEN target.pruned_through IS NOT NULL AND target.pruned_through >= $9::text::xid8 THEN 'pruned'
-                    WHEN $9::text::xid8 > target.snapshot_xmax THEN 'unknown'
+                    WHEN target.pruned_through IS NOT NULL AND target.pruned_through >= pg_snapshot_xmin($9::text::pg_snapshot) THEN 'pruned'
+                    WHEN pg_snapshot_xmax($9::text::pg_snapshot) > pg_snapshot_xmax(target.snapshot) THEN 'unknown'
                     WHEN EXISTS (SELECT 1 FROM table_changes ch
-                                 WHERE ch.table_id = target.table_id AND ch.changed_xid >= $9::text::xid8 AND ch.kind = 'columns')
+                                 WHERE ch.table_id = target.table_id AND ch.kind = 'columns'
+                                   AND ch.changed_xid >= pg_snapshot_xmin($9::text::pg_snapshot)
+                                   AND NOT pg_visible_in_snapshot(ch.changed_xid, $9::text::pg_snapshot))
                       THEN 'columns'
                END AS stale
         FROM target
       ),
       recent AS MATERIALIZED (
         SELECT ch.kind, ch.row_id, ch.value
-        FROM judged JOIN table_changes ch ON ch.table_id = judged.table_id AND ch.changed_xid >= $9::text::xid8
-        WHERE judged.allowed AND judged.stale IS NULL
+        FROM judged JOIN table_changes ch ON ch.table_id = judged.table_id
+                                           AND ch.changed_xid >= pg_snapshot_xmin($9::text::pg_snapshot)
+        WHERE judged.allowed AND judged.stale IS NULL AND NOT pg_visible_in_snapshot(ch.changed_xid, $9::text::pg_snapshot)
           AND (ch.kind = 'row' OR (ch.kind = 'value' AND ch.column_id = judged.column_id))
       ),
       changed AS (
@@ -160,20 +184,22 @@ final class SyncStore {
       ),
       delta AS (
         SELECT ch.row_id,
-               CASE WHEN v.vals IS NOT NULL THEN""" + ROW_DOC + """
+               CASE WHEN v.vals IS NOT NULL THEN
+""" + ROW_DOC + """
        END AS doc,
                CASE WHEN v.vals IS NOT NULL THEN
                  ARRAY(SELECT x FROM unnest(lost.vals) AS x WHERE NOT x = ANY (v.vals) ORDER BY x) END AS removed_values
         FROM target
         CROSS JOIN changed ch
         LEFT JOIN table_rows r ON r.id = ch.row_id AND r.table_id = target.table_id AND NOT r.is_archived
-        LEFT JOIN LATERAL (""" + ROW_VALUES + """
+        LEFT JOIN LATERAL (
+""" + ROW_VALUES + """
       ) v ON r.id IS NOT NULL
         LEFT JOIN lost ON lost.row_id = ch.row_id
         WHERE (SELECT yes FROM answerable)
       )
       SELECT judged.table_found, judged.column_id AS resolved_column_id, judged.column_name, judged.column_type,
-             judged.settings, judged.caller_role, judged.snapshot_xmin::text AS snapshot_xmin, judged.stale,
+             judged.settings, judged.column_types, judged.caller_role, judged.snapshot::text AS snapshot, judged.stale,
              to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS server_time,
              (SELECT count(*) FROM changed) AS changed_rows, (SELECT count(*) FROM touched) AS touched,
              delta.row_id, delta.doc, delta.removed_values
@@ -237,7 +263,7 @@ final class SyncStore {
    * removed_rows, removed_values}}; a 410 when the copy must be downloaded again.
    */
   Future<JsonObject> delta(Caller caller, UUID tableId, SyncCursor since, Device device, int maxRows) {
-    Tuple params = params(caller, tableId, since.columnId(), device).addString(since.xid()).addInteger(maxRows);
+    Tuple params = params(caller, tableId, since.columnId(), device).addString(since.snapshot()).addInteger(maxRows);
     return client.preparedQuery(DELTA).execute(params).map(rows -> toDelta(rows, tableId, since, maxRows));
   }
 
@@ -310,8 +336,9 @@ final class SyncStore {
         .put("column", new JsonObject()
             .put("id", columnId.toString())
             .put("name", head.getString("column_name"))
-            .put("settings", head.getValue("settings")))
-        .put("cursor", new SyncCursor(columnId, head.getString("snapshot_xmin")).encode())
+            .put("settings", head.getValue("settings"))
+            .put("column_types", head.getValue("column_types")))
+        .put("cursor", SyncCursor.of(columnId, head.getString("snapshot")).encode())
         .put("server_time", head.getString("server_time"));
   }
 

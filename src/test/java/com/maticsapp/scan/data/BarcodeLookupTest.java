@@ -95,7 +95,7 @@ class BarcodeLookupTest extends ServiceTest {
 
   @Test
   void aLookupIsAnIndexProbeNotATableScan() throws Exception {
-    String plan = explain(LookupStore.LOOKUP, "'" + tableId + "', NULL, 'code', 'ITEM-054321', 100, 'user-1', NULL");
+    String plan = explain(LookupStore.LOOKUP, "'" + tableId + "', NULL, 'code', 'ITEM-054321', 100, 'user-1', NULL, NULL");
     assertThat(plan).contains("barcode_values_pkey");
     assertThat(plan).doesNotContain("Seq Scan on table_rows").doesNotContain("Seq Scan on barcode_values");
 
