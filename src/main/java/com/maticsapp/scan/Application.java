@@ -16,6 +16,7 @@ import com.maticsapp.scan.http.Gate;
 import com.maticsapp.scan.http.HttpVerticle;
 import com.maticsapp.scan.http.ManagementVerticle;
 import com.maticsapp.scan.http.RateLimiter;
+import com.maticsapp.scan.http.StreamSlots;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.DeploymentOptions;
@@ -201,7 +202,8 @@ public final class Application {
     int instances = config.http().instances();
     RateLimiter limiter = RateLimiter.create(config.rateLimit());
     log.info(frontDoor(config));
-    Gate gate = new Gate(authenticator, limiter, claimGuard);
+    Gate gate = new Gate(authenticator, limiter, claimGuard,
+        new StreamSlots(config.http().stream().maxPerCaller(), config.http().stream().maxOpen()));
     return vertx.deployVerticle(() -> new HttpVerticle(config, registry, gate), new DeploymentOptions().setInstances(1))
         .compose(first -> {
           httpDeployments.add(first);
