@@ -82,6 +82,11 @@ public final class PhoneCopy {
     return new JsonObject(gunzip(response.body()));
   }
 
+  /** The snapshot as the phone stored it: the whole document, uncompressed. */
+  public JsonObject fetchPlain() {
+    return fetch(null);
+  }
+
   public HttpResponse<Buffer> get(String since) {
     var request = client.get(path).putHeader("Accept-Encoding", "gzip");
     if (since != null) {
