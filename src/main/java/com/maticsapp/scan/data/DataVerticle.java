@@ -40,6 +40,7 @@ public final class DataVerticle extends VerticleBase {
   private Dispatcher bus;
   private ScanCoalescer coalescer;
   private ChangePruner pruner;
+  private ErasureOperations erasure;
 
   public DataVerticle(AppConfig config, DatabaseActivity activity, MeterRegistry registry, Authenticator authenticator) {
     this.config = config;
@@ -69,6 +70,9 @@ public final class DataVerticle extends VerticleBase {
         config.sync(), config.limits().pageMaxRows());
     pruner = new ChangePruner(vertx, client, config.sync());
     DatabaseProbe probe = new DatabaseProbe(client, config, activity, registry);
+    ImportOperations imports = new ImportOperations(vertx, new ImportStore(client), access, config.transfer());
+    erasure = new ErasureOperations(vertx, new ErasureStore(client), access, config.transfer());
+    ExportOperations exports = new ExportOperations(new ExportStore(client), access, retries, config.limits().pageMaxScans());
     bus = new Dispatcher(vertx, authenticator, failures);
 
     // ---- The address table: one line per address (docs/event-bus.md) ----
@@ -99,9 +103,18 @@ public final class DataVerticle extends VerticleBase {
     bus.serve(Addresses.SYNC_DELTA, sync::delta);
     bus.serve(Addresses.DEVICES_LIST, sync::listDevices);
     bus.serve(Addresses.DEVICES_REVOKE, sync::revokeDevice);
+    bus.serve(Addresses.IMPORTS_CREATE, imports::create);
+    bus.serve(Addresses.IMPORTS_RUN, imports::run);
+    bus.serve(Addresses.IMPORTS_ABORT, imports::abort);
+    bus.serve(Addresses.IMPORTS_GET, imports::get);
+    bus.serve(Addresses.SCANS_EXPORT_PAGE, exports::scansPage);
+    bus.serve(Addresses.ROWS_DELETE, erasure::deleteRows);
+    bus.serve(Addresses.TABLES_DELETE, erasure::deleteTable);
+    bus.serve(Addresses.WORKSPACES_RETENTION, erasure::setRetention);
     bus.answer(Addresses.DATABASE_STATUS, probe::answer);
 
     checkStatementTimeout();
+    erasure.startSweeping();
     pruner.start();
     return bus.registered();
   }
@@ -111,6 +124,7 @@ public final class DataVerticle extends VerticleBase {
     long deadline = Math.max(Lifecycle.drainDeadline(vertx, config.http().drainTimeout()),
         System.currentTimeMillis() + Lifecycle.DATA_DRAIN_FLOOR.toMillis());
     pruner.stop();
+    erasure.stopSweeping();
     return bus.unregister()
         .transform(unregistered -> bus.quiesce(deadline, List.of(coalescer)))
         .transform(quiet -> client.close());
