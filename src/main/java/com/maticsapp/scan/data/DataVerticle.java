@@ -116,7 +116,9 @@ public final class DataVerticle extends VerticleBase {
     checkStatementTimeout();
     erasure.startSweeping();
     pruner.start();
-    return bus.registered();
+    // One ping at start-up reads server_version, which the detailed health document then shows
+    // even while recent traffic alone is its evidence (a ping never fails: DOWN is an answer).
+    return Future.all(bus.registered(), probe.status(true));
   }
 
   @Override
