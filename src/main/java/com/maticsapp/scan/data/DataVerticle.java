@@ -40,6 +40,8 @@ public final class DataVerticle extends VerticleBase {
   private Dispatcher bus;
   private ScanCoalescer coalescer;
   private ChangePruner pruner;
+  private FailureObserver failures;
+  private long summaries = -1;
   private ErasureOperations erasure;
 
   public DataVerticle(AppConfig config, DatabaseActivity activity, MeterRegistry registry, Authenticator authenticator) {
@@ -53,7 +55,8 @@ public final class DataVerticle extends VerticleBase {
   public Future<?> start() {
     BusCodecs.register(vertx);
     client = Database.client(vertx, config.database(), config.data().instances() > 1);
-    FailureObserver failures = new FailureObserver(activity);
+    failures = new FailureObserver(activity, registry, config.data().failureLogInterval());
+    summaries = vertx.setPeriodic(config.data().failureLogInterval().toMillis(), id -> failures.flushWarnings(false));
     Retries retries = new Retries(vertx, config.data().retry());
     AccessStore access = new AccessStore(client);
     coalescer = new ScanCoalescer(vertx, new ScanStore(client, config.data().maxMatchedRows())::record, retries,
@@ -129,7 +132,11 @@ public final class DataVerticle extends VerticleBase {
     erasure.stopSweeping();
     return bus.unregister()
         .transform(unregistered -> bus.quiesce(deadline, List.of(coalescer)))
-        .transform(quiet -> client.close());
+        .transform(quiet -> {
+          vertx.cancelTimer(summaries);
+          failures.flushWarnings(true);
+          return client.close();
+        });
   }
 
   /**
