@@ -64,6 +64,7 @@ public final class DataVerticle extends VerticleBase {
     AccessOperations members = new AccessOperations(new MemberStore(client), new PairingStore(client), access,
         retries, authenticator, config.auth().pairing(), config.limits().pageMaxRows());
     ColumnOperations columns = new ColumnOperations(new ColumnStore(client), access);
+    DoorOperations door = new DoorOperations(vertx.eventBus(), new UndoStore(client), new StatusStore(client), access, retries);
     DatabaseProbe probe = new DatabaseProbe(client, config, activity, registry);
     ImportOperations imports = new ImportOperations(vertx, new ImportStore(client), access, config.transfer());
     ExportOperations exports = new ExportOperations(new ExportStore(client), access, retries, config.limits().pageMaxScans());
@@ -75,6 +76,8 @@ public final class DataVerticle extends VerticleBase {
     bus.serve(Addresses.SCANS_RECORD_BATCH, scans::recordBatch);
     bus.serve(Addresses.SCANS_LIST, scans::list);
     bus.serve(Addresses.SCANS_SINCE, scans::since);
+    bus.serve(Addresses.SCANS_UNDO, door::undo);
+    bus.serve(Addresses.SCANS_STATUS, door::status);
     bus.serve(Addresses.WORKSPACES_CREATE, tables::createWorkspace);
     bus.serve(Addresses.WORKSPACES_LIST, tables::listWorkspaces);
     bus.serve(Addresses.TABLES_LIST, tables::listTables);
