@@ -36,6 +36,8 @@ public final class ConfigLoader {
     map.put("PUBLIC_URL", "http.publicUrl");
     map.put("HTTP_INSTANCES", "http.instances");
     map.put("DATA_INSTANCES", "data.instances");
+    map.put("DATA_FAILURE_LOG_INTERVAL", "data.failureLogInterval");
+    map.put("HEALTH_STALLED_AFTER", "health.stalledAfter");
     map.put("DATABASE_URL", "database.url");
     map.put("DB_POOLER_MODE", "database.pooler");
     map.put("DB_SSL_MODE", "database.sslMode");

@@ -39,6 +39,9 @@ public final class DataVerticle extends VerticleBase {
   private SqlClient client;
   private Dispatcher bus;
   private ScanCoalescer coalescer;
+  private FailureObserver failures;
+  private long summaries = -1;
+  private ErasureOperations erasure;
 
   public DataVerticle(AppConfig config, DatabaseActivity activity, MeterRegistry registry, Authenticator authenticator) {
     this.config = config;
@@ -51,7 +54,8 @@ public final class DataVerticle extends VerticleBase {
   public Future<?> start() {
     BusCodecs.register(vertx);
     client = Database.client(vertx, config.database(), config.data().instances() > 1);
-    FailureObserver failures = new FailureObserver(activity);
+    failures = new FailureObserver(activity, registry, config.data().failureLogInterval());
+    summaries = vertx.setPeriodic(config.data().failureLogInterval().toMillis(), id -> failures.flushWarnings(false));
     Retries retries = new Retries(vertx, config.data().retry());
     AccessStore access = new AccessStore(client);
     coalescer = new ScanCoalescer(vertx, new ScanStore(client, config.data().maxMatchedRows())::record, retries,
@@ -67,6 +71,7 @@ public final class DataVerticle extends VerticleBase {
     DoorOperations door = new DoorOperations(vertx.eventBus(), new UndoStore(client), new StatusStore(client), access, retries);
     DatabaseProbe probe = new DatabaseProbe(client, config, activity, registry);
     ImportOperations imports = new ImportOperations(vertx, new ImportStore(client), access, config.transfer());
+    erasure = new ErasureOperations(vertx, new ErasureStore(client), access, config.transfer());
     ExportOperations exports = new ExportOperations(new ExportStore(client), access, retries, config.limits().pageMaxScans());
     bus = new Dispatcher(vertx, authenticator, failures);
 
@@ -101,19 +106,30 @@ public final class DataVerticle extends VerticleBase {
     bus.serve(Addresses.IMPORTS_ABORT, imports::abort);
     bus.serve(Addresses.IMPORTS_GET, imports::get);
     bus.serve(Addresses.SCANS_EXPORT_PAGE, exports::scansPage);
+    bus.serve(Addresses.ROWS_DELETE, erasure::deleteRows);
+    bus.serve(Addresses.TABLES_DELETE, erasure::deleteTable);
+    bus.serve(Addresses.WORKSPACES_RETENTION, erasure::setRetention);
     bus.answer(Addresses.DATABASE_STATUS, probe::answer);
 
     checkStatementTimeout();
-    return bus.registered();
+    erasure.startSweeping();
+    // One ping at start-up reads server_version, which the detailed health document then shows
+    // even while recent traffic alone is its evidence (a ping never fails: DOWN is an answer).
+    return Future.all(bus.registered(), probe.status(true));
   }
 
   @Override
   public Future<?> stop() {
     long deadline = Math.max(Lifecycle.drainDeadline(vertx, config.http().drainTimeout()),
         System.currentTimeMillis() + Lifecycle.DATA_DRAIN_FLOOR.toMillis());
+    erasure.stopSweeping();
     return bus.unregister()
         .transform(unregistered -> bus.quiesce(deadline, List.of(coalescer)))
-        .transform(quiet -> client.close());
+        .transform(quiet -> {
+          vertx.cancelTimer(summaries);
+          failures.flushWarnings(true);
+          return client.close();
+        });
   }
 
   /**
