@@ -138,6 +138,12 @@ public final class Addresses {
   public static final String ROWS_DELETE = "data.rows.delete";
   /** {@code {table_id}} → {@code {deleted: true, ...}}: the table, its rows, columns, pairings, jobs and scan history. */
   public static final String TABLES_DELETE = "data.tables.delete";
+  /** {@code {table_id, name}} → the table, renamed. */
+  public static final String TABLES_UPDATE = "data.tables.update";
+  /** {@code {table_id, name, label?, column_type, settings?, position?}} → the table with the new column. */
+  public static final String COLUMNS_ADD = "data.columns.add";
+  /** {@code {table_id, column_id}} → the table without the column; its cells are removed from every row. */
+  public static final String COLUMNS_REMOVE = "data.columns.remove";
   /** {@code {workspace_id, history_copies_days}} → {@code {workspace_id, history_copies_days}} (null: kept as long as the scan). */
   public static final String WORKSPACES_RETENTION = "data.workspaces.retention";
 

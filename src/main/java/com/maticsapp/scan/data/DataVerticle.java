@@ -72,6 +72,7 @@ public final class DataVerticle extends VerticleBase {
     DatabaseProbe probe = new DatabaseProbe(client, config, activity, registry);
     ImportOperations imports = new ImportOperations(vertx, new ImportStore(client), access, config.transfer());
     erasure = new ErasureOperations(vertx, new ErasureStore(client), access, config.transfer());
+    TableEditOperations edits = new TableEditOperations(new TableEditStore(client), new TableStore(client), access);
     ExportOperations exports = new ExportOperations(new ExportStore(client), access, retries, config.limits().pageMaxScans());
     bus = new Dispatcher(vertx, authenticator, failures);
 
@@ -109,6 +110,9 @@ public final class DataVerticle extends VerticleBase {
     bus.serve(Addresses.ROWS_DELETE, erasure::deleteRows);
     bus.serve(Addresses.TABLES_DELETE, erasure::deleteTable);
     bus.serve(Addresses.WORKSPACES_RETENTION, erasure::setRetention);
+    bus.serve(Addresses.TABLES_UPDATE, edits::update);
+    bus.serve(Addresses.COLUMNS_ADD, edits::addColumn);
+    bus.serve(Addresses.COLUMNS_REMOVE, edits::removeColumn);
     bus.answer(Addresses.DATABASE_STATUS, probe::answer);
 
     checkStatementTimeout();

@@ -141,6 +141,9 @@ public final class HttpVerticle extends VerticleBase {
       router.post("/api/tables/:table_id/rows/delete").handler(body).handler(caller).handler(erasure::deleteRows);
       router.delete("/api/tables/:table_id").handler(caller).handler(erasure::deleteTable);
       router.put("/api/workspaces/:workspace_id/retention").handler(body).handler(caller).handler(erasure::setRetention);
+      router.patch("/api/tables/:table_id").handler(body).handler(caller).handler(erasure::renameTable);
+      router.post("/api/tables/:table_id/columns").handler(body).handler(caller).handler(erasure::addColumn);
+      router.delete("/api/tables/:table_id/columns/:column_id").handler(caller).handler(erasure::removeColumn);
 
       // The web client (open: the pages hold no data; the API behind them asks for a token).
       router.get("/").handler(web::home);
