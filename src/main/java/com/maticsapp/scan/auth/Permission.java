@@ -35,6 +35,15 @@ public enum Permission {
     this.guests = guests;
   }
 
+  /**
+   * The member roles that hold this permission, for statements that decide in SQL (bound as a
+   * parameter, so the SQL cannot disagree with this enum).
+   */
+  public String[] roles() {
+    return java.util.stream.Stream.of("owner", "editor", "scanner", "viewer")
+        .filter(role -> rank(role) <= lowestRank).toArray(String[]::new);
+  }
+
   /** 1 for owner … 4 for viewer; 0 for anything else. */
   public static int rank(String role) {
     if (role == null) {

@@ -67,6 +67,17 @@ public final class Addresses {
   public static final String SCANS_RECORDED = "scans.recorded";
 
   /**
+   * Request/reply. {@code {scan_id, reason?}} → the scan record with {@code undo: {undone_at,
+   * undone_by, reason, cells_restored, cells_kept, state_kept}}. Annuls an accepted scan
+   * (docs/scan-rules.md, "Undo"); undoing again answers the same; 409 for a refused scan;
+   * scanners undo their own scans, guests their pairing's, editors and owners any.
+   */
+  public static final String SCANS_UNDO = "scans.undo";
+
+  /** Publish, after commit: the scan record of a scan just undone (with its {@code undo}). */
+  public static final String SCANS_UNDONE = "scans.undone";
+
+  /**
    * Publish: an import job's state ({@code {id, table_id, status, rows_read, rows_staged,
    * error_count, report, ...}}, the shape of {@code GET /api/imports/{job_id}}) after every staged
    * chunk and once when it ends ({@code status} succeeded or failed, with its report).
@@ -176,6 +187,14 @@ public final class Addresses {
    * exist; 422 when {@code after} is not a cursor.
    */
   public static final String SCANS_SINCE = "data.scans.since";
+
+  /**
+   * Request/reply. {@code {table_id, column_id}} → the door's numbers {@code {table_id,
+   * column_id, mode, rows_in_scope, rows_accepted, inside, accepted, refused,
+   * refused_by_reason, undone, last_scan_at, accepted_per_minute: [{minute, accepted}] x 60}},
+   * read from counters the scan statements keep; readers of the table.
+   */
+  public static final String SCANS_STATUS = "data.scans.status";
 
   /**
    * Request/reply, health verticle → data verticle. {@code {active: boolean}} → {@code {up,

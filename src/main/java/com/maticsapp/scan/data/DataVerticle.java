@@ -72,6 +72,7 @@ public final class DataVerticle extends VerticleBase {
     SyncOperations sync = new SyncOperations(new SyncStore(client), new DeviceStore(client), access, retries,
         config.sync(), config.limits().pageMaxRows());
     pruner = new ChangePruner(vertx, client, config.sync());
+    DoorOperations door = new DoorOperations(vertx.eventBus(), new UndoStore(client), new StatusStore(client), access, retries);
     DatabaseProbe probe = new DatabaseProbe(client, config, activity, registry);
     ImportOperations imports = new ImportOperations(vertx, new ImportStore(client), access, config.transfer());
     erasure = new ErasureOperations(vertx, new ErasureStore(client), access, config.transfer());
@@ -85,6 +86,8 @@ public final class DataVerticle extends VerticleBase {
     bus.serve(Addresses.SCANS_RECORD_BATCH, scans::recordBatch);
     bus.serve(Addresses.SCANS_LIST, scans::list);
     bus.serve(Addresses.SCANS_SINCE, scans::since);
+    bus.serve(Addresses.SCANS_UNDO, door::undo);
+    bus.serve(Addresses.SCANS_STATUS, door::status);
     bus.serve(Addresses.WORKSPACES_CREATE, tables::createWorkspace);
     bus.serve(Addresses.WORKSPACES_LIST, tables::listWorkspaces);
     bus.serve(Addresses.TABLES_LIST, tables::listTables);

@@ -130,6 +130,8 @@ public final class HttpVerticle extends VerticleBase {
       router.delete("/api/tables/:table_id/devices/:device_id").handler(caller).handler(sync::revokeDevice);
 
       router.get("/api/scans").handler(caller).handler(scans::list);
+      router.post("/api/scans/:scan_id/undo").handler(body).handler(caller).handler(scans::undo);
+      router.get("/api/tables/:table_id/scan-status").handler(caller).handler(scans::status);
 
       // Files in and out. The upload is paused before the token check and read (spooled) only
       // once an import job exists for it; exports stream keyset pages with backpressure.
