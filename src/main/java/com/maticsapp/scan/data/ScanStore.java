@@ -60,7 +60,9 @@ final class ScanStore {
         LEFT JOIN data_tables t ON t.id = req.table_id
         LEFT JOIN table_columns c ON c.table_id = t.id
                                  AND (c.id = req.column_id OR (req.column_id IS NULL AND c.name = req.column_name))
-        CROSS JOIN LATERAL matic_access(req.table_id, req.member_id, req.pairing_id) AS access
+        -- A guest's scan carries its token's device (ScanRequest.by): a revoked device ends the token.
+        CROSS JOIN LATERAL matic_access(req.table_id, req.member_id, req.pairing_id,
+                                        CASE WHEN req.pairing_id IS NOT NULL THEN req.device_id END) AS access
       ),
       -- Only scanners and up, or a live guest on its own column, may record (Permission.SCAN).
       -- A plain column (count mode, no conditions, no actions) counts every matched row.
@@ -490,6 +492,15 @@ final class ScanStore {
           }
           return results;
         });
+  }
+
+  /**
+   * A scan in doubt (its statement's reply was lost) as stored under its client id: a replay
+   * of it (a conflict if the id holds another scan), or null when it was never stored.
+   */
+  Future<ScanOutcome> stored(ScanRequest request) {
+    return client.preparedQuery(SCANS_BY_ID).execute(Tuple.tuple().addArrayOfUUID(new UUID[] {request.id()}))
+        .map(rows -> rows.iterator().hasNext() ? replay(request, toJson(rows.iterator().next())) : null);
   }
 
   /** The item's outcome, or null when the stored scan is not visible yet. */
