@@ -23,6 +23,7 @@ let syncing = false;
 let backoffMs = 0;
 let retryTimer;
 let resultTimer;
+let lastAccepted = null;
 const inflight = new Set();
 
 function load(key) {
@@ -57,6 +58,7 @@ function start() {
   $('result').addEventListener('click', hideResult);
   $('camera-toggle').addEventListener('click', toggleCamera);
   $('unpair').addEventListener('click', unpair);
+  $('undo').addEventListener('click', undoLast);
   $('ended-again').addEventListener('click', () => { save(PAIRING_KEY, null); pairing = null; claimScreen(''); });
   setOnline(online);
   if (code) {
@@ -219,11 +221,41 @@ async function decideLocally(item) {
 function verdict(scan, synced) {
   const row = scan.matched_rows && scan.matched_rows[0];
   const ok = accepted(scan);
+  if (ok && !synced) {
+    lastAccepted = scan;
+    $('undo').hidden = false;
+    $('undo').disabled = false;
+  }
   const reason = reasonText(scan);
   if (!synced) {
     showResult(ok ? 'ok' : 'bad', ok ? 'OK' : 'NO', `${reason} · ${scan.barcode}`, row ? row.data : null);
   }
   remember({ id: scan.id, barcode: scan.barcode, at: scan.scanned_at, tag: ok ? 'ok' : 'bad', text: synced ? `${reason} (synced)` : reason });
+}
+
+/** Undoes the last scan this phone had accepted (the service decides whether it still may). */
+async function undoLast() {
+  if (!lastAccepted) return;
+  const scan = lastAccepted;
+  $('undo').disabled = true;
+  try {
+    const r = await api(`/api/scans/${scan.id}/undo`, { method: 'POST', body: { reason: 'undone on the phone' }, token: pairing.token });
+    if (r.status === 200) {
+      lastAccepted = null;
+      $('undo').hidden = true;
+      showResult('wait', 'UNDONE', `${scan.barcode} · the check-in was taken back`, null);
+      remember({ id: scan.id, barcode: scan.barcode, at: scan.scanned_at, tag: 'undone', text: 'undone' });
+    } else if (r.status === 401) {
+      ended('The desk revoked this pairing, or it expired. Ask the desk for a new code.');
+    } else {
+      $('undo').disabled = false;
+      showResult('bad', 'NOT UNDONE', (r.body && r.body.detail) || `refused (${r.status})`, null);
+    }
+  } catch (e) {
+    if (!(e instanceof Unreachable)) throw e;
+    $('undo').disabled = false;
+    showResult('wait', 'OFFLINE', 'Undo needs the network: try again when the phone is online', null);
+  }
 }
 
 function refused(barcode, detail) {

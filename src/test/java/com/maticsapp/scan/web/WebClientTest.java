@@ -128,6 +128,13 @@ class WebClientTest extends ServiceTest {
       desk.text("#feed", "NOPE-404");
       desk.text("#stat-refused", "2");
       desk.text("#stat-reasons", "not found: 1");
+
+      // Undo from the phone: its last accepted scan (Grace's, by camera) is taken back.
+      phone.script("document.getElementById('result').click()");
+      phone.find("#undo").click();
+      phone.text("#result-title", "UNDONE");
+      phone.waitFor("Grace's scan undone", d -> scans().stream()
+          .anyMatch(scan -> scan.getString("barcode").equals(GRACE) && scan.getJsonObject("undo") != null));
       desk.screenshot("desk");
     }
   }
@@ -225,6 +232,17 @@ class WebClientTest extends ServiceTest {
       assertThat(desk.find("#import-status").getText()).contains("2 inserted");
       HttpResponse<Buffer> found = service.get("/api/tables/" + tableId + "/rows/search?column_name=code&value=IMP-2");
       assertThat(found.bodyAsJsonObject().getJsonArray("rows")).hasSize(1);
+
+      // The door's numbers come from the service (scan-status), undo from the desk.
+      HttpResponse<Buffer> scanned = service.post("/api/scans", Fixtures.scan(tableId, "code", "IMP-1"));
+      assertThat(scanned.statusCode()).as(scanned.bodyAsString()).isEqualTo(201);
+      String scanId = scanned.bodyAsJsonObject().getString("id");
+      desk.find("#feed li[data-id='" + scanId + "'] button.undo").click();
+      desk.visible("#feed li[data-id='" + scanId + "'][data-decision='undone']");
+      JsonObject undone = scans().stream().filter(s -> s.getString("id").equals(scanId)).findFirst().orElseThrow();
+      assertThat(undone.getJsonObject("undo")).isNotNull();
+      desk.text("#stat-inside-label", "checked in");
+      assertThat(desk.find("#stat-inside").getText()).matches("\\d+/\\d+");
 
       desk.find("#export-csv").click();
       Path exported = desk.downloads().resolve("Inventory.csv");
