@@ -3,8 +3,8 @@
 import { $, api, el, timeOf, Unreachable, uuid } from './api.js';
 import * as queue from './queue.js';
 import { Camera } from './scanner.js';
-import { decideOffline } from './offline.js';
-import { accepted, reasonText } from './decisions.js';
+import { decideOffline, keepCopyCurrent, refreshCopy } from './offline.js';
+import { accepted, decisionOf, reasonText } from './decisions.js';
 
 const PAIRING_KEY = 'matic.pairing';
 const DEVICE_KEY = 'matic.device';
@@ -24,6 +24,8 @@ let backoffMs = 0;
 let retryTimer;
 let resultTimer;
 let lastAccepted = null;
+let copyKept = false;
+let conflicts = 0;
 const inflight = new Set();
 
 function load(key) {
@@ -119,6 +121,10 @@ function scannerScreen() {
   show('scanner');
   renderRecent();
   $('wedge').focus();
+  if (!copyKept) {
+    copyKept = true;
+    keepCopyCurrent(() => pairing, deviceId(), (rows) => { $('copy-state').textContent = `Offline copy: ${rows} rows`; });
+  }
   if (!camera) camera = new Camera($('video'), (code) => submit(code, 'camera'), (s) => { $('camera-state').textContent = s; });
   camera.start().then(() => { $('camera-toggle').textContent = camera.running ? 'Stop camera' : 'Start camera'; });
 }
@@ -182,6 +188,7 @@ async function submit(barcode, source) {
       await queue.remove(item.id);
       setOnline(true);
       verdict(r.body, false);
+      refreshCopy(pairing, deviceId()); // the copy learns this decision from the next delta
     } else if (r.status === 401) {
       ended('The desk revoked this pairing, or it expired. Ask the desk for a new code.');
     } else if (r.status === 429 || r.status >= 500) {
@@ -214,7 +221,8 @@ async function decideLocally(item) {
   showResult(local ? (local.accepted ? 'ok' : 'bad') : 'wait', title,
     local ? `${local.reason_text} · decided offline, will sync` : `${item.request.barcode} · offline, will be checked when the phone is back online`,
     local ? local.cells : null);
-  remember({ barcode: item.request.barcode, at: item.request.scanned_at, tag: 'queued', text: 'waiting to sync' });
+  remember({ barcode: item.request.barcode, at: item.request.scanned_at, tag: 'queued',
+    text: local ? `${local.reason_text} (offline) · waiting to sync` : 'waiting to sync' });
 }
 
 /** The service's decision on a scan, full screen. */
@@ -310,7 +318,7 @@ function remember(entry) {
 
 function renderRecent() {
   $('recent-list').replaceChildren(...recent.map((e) => el('li', {},
-    el('span', { cls: `tag ${e.tag}`, text: e.tag === 'ok' ? 'OK' : e.tag === 'bad' ? 'NO' : e.tag }),
+    el('span', { cls: `tag ${e.tag === 'conflict' ? 'bad' : e.tag}`, text: e.tag === 'ok' ? 'OK' : e.tag === 'bad' ? 'NO' : e.tag }),
     el('span', { cls: 'grow', text: `${e.barcode} · ${e.text}` }),
     el('span', { text: timeOf(e.at) }))));
 }
@@ -370,8 +378,13 @@ async function sync() {
         if (result.status === 200 || result.status === 201) {
           await queue.remove(item.id);
           verdict(result.scan, true);
-          if (item.local && item.local.accepted !== accepted(result.scan)) {
-            remember({ id: result.scan.id, barcode: item.request.barcode, at: item.request.scanned_at, tag: 'bad',
+          if (item.local && item.local.decision !== decisionOf(result.scan)) {
+            // Decided offline one way, by the service another (another door scanned it first):
+            // the service's decision stands, and the door person is told.
+            conflicts += 1;
+            $('conflict-count').textContent = `${conflicts} conflict${conflicts === 1 ? '' : 's'}`;
+            $('conflict-count').hidden = false;
+            remember({ id: result.scan.id, barcode: item.request.barcode, at: item.request.scanned_at, tag: 'conflict',
               text: `conflict: decided offline as ${item.local.accepted ? 'OK' : 'NO'}, the service says ${reasonText(result.scan)}` });
           }
         } else if (result.status === 409) {
