@@ -21,7 +21,8 @@ public record AppConfig(
     ManagementConfig management,
     RateLimitConfig rateLimit,
     AdminConfig admin,
-    AuthConfig auth) {
+    AuthConfig auth,
+    TransferConfig transfer) {
 
   public static final String[] ENVIRONMENTS = {"development", "test", "production"};
 
@@ -221,7 +222,8 @@ public record AppConfig(
         problems.section(() -> ManagementConfig.from(root.section("management"))),
         problems.section(() -> RateLimitConfig.from(root.section("rateLimit"))),
         problems.section(() -> AdminConfig.from(root.section("auth"))),
-        problems.section(() -> AuthConfig.from(root.section("auth"), production)));
+        problems.section(() -> AuthConfig.from(root.section("auth"), production)),
+        problems.section(() -> TransferConfig.from(root.section("transfer"))));
     problems.throwIfAny();
     return config;
   }

@@ -39,6 +39,7 @@ public final class DataVerticle extends VerticleBase {
   private SqlClient client;
   private Dispatcher bus;
   private ScanCoalescer coalescer;
+  private ErasureOperations erasure;
 
   public DataVerticle(AppConfig config, DatabaseActivity activity, MeterRegistry registry, Authenticator authenticator) {
     this.config = config;
@@ -65,6 +66,9 @@ public final class DataVerticle extends VerticleBase {
         retries, authenticator, config.auth().pairing(), config.limits().pageMaxRows());
     ColumnOperations columns = new ColumnOperations(new ColumnStore(client), access);
     DatabaseProbe probe = new DatabaseProbe(client, config, activity, registry);
+    ImportOperations imports = new ImportOperations(vertx, new ImportStore(client), access, config.transfer());
+    erasure = new ErasureOperations(vertx, new ErasureStore(client), access, config.transfer());
+    ExportOperations exports = new ExportOperations(new ExportStore(client), access, retries, config.limits().pageMaxScans());
     bus = new Dispatcher(vertx, authenticator, failures);
 
     // ---- The address table: one line per address (docs/event-bus.md) ----
@@ -91,9 +95,18 @@ public final class DataVerticle extends VerticleBase {
     bus.serve(Addresses.PAIRINGS_LIST, members::listPairings);
     bus.serve(Addresses.PAIRINGS_REVOKE, members::revokePairing);
     bus.serveUnauthenticated(Addresses.PAIRINGS_CLAIM, members::claim);
+    bus.serve(Addresses.IMPORTS_CREATE, imports::create);
+    bus.serve(Addresses.IMPORTS_RUN, imports::run);
+    bus.serve(Addresses.IMPORTS_ABORT, imports::abort);
+    bus.serve(Addresses.IMPORTS_GET, imports::get);
+    bus.serve(Addresses.SCANS_EXPORT_PAGE, exports::scansPage);
+    bus.serve(Addresses.ROWS_DELETE, erasure::deleteRows);
+    bus.serve(Addresses.TABLES_DELETE, erasure::deleteTable);
+    bus.serve(Addresses.WORKSPACES_RETENTION, erasure::setRetention);
     bus.answer(Addresses.DATABASE_STATUS, probe::answer);
 
     checkStatementTimeout();
+    erasure.startSweeping();
     return bus.registered();
   }
 
@@ -101,6 +114,7 @@ public final class DataVerticle extends VerticleBase {
   public Future<?> stop() {
     long deadline = Math.max(Lifecycle.drainDeadline(vertx, config.http().drainTimeout()),
         System.currentTimeMillis() + Lifecycle.DATA_DRAIN_FLOOR.toMillis());
+    erasure.stopSweeping();
     return bus.unregister()
         .transform(unregistered -> bus.quiesce(deadline, List.of(coalescer)))
         .transform(quiet -> client.close());

@@ -66,6 +66,9 @@ public final class HttpVerticle extends VerticleBase {
       DataClient data = new DataClient(vertx, responses, config.http());
       ScanRoutes scans = new ScanRoutes(data, responses, config.limits());
       TableRoutes tables = new TableRoutes(data, config.limits());
+      ErasureRoutes erasure = new ErasureRoutes(data, responses, config.limits().jsonMaxDepth());
+      TransferRoutes transfers = new TransferRoutes(vertx, data, responses, config.transfer(),
+          config.limits().pageMaxRows(), config.limits().pageMaxScans());
       HealthRoutes health = new HealthRoutes(data, responses, registry, openApi);
       RateLimitHandler rateLimit = new RateLimitHandler(gate.limiter(), responses, registry);
       AdminAccess admin = new AdminAccess(config.admin(), gate.authenticator(), responses);
@@ -127,6 +130,19 @@ public final class HttpVerticle extends VerticleBase {
       router.delete("/api/tables/:table_id/pairings/:pairing_id").handler(caller).handler(access::revokePairing);
 
       router.get("/api/scans").handler(caller).handler(scans::list);
+
+      // Files in and out. The upload is paused before the token check and read (spooled) only
+      // once an import job exists for it; exports stream keyset pages with backpressure.
+      router.post("/api/tables/:table_id/import").handler(transfers::pause).handler(caller).handler(transfers::importFile);
+      router.get("/api/imports/:job_id").handler(caller).handler(transfers::getImport);
+      router.get("/api/tables/:table_id/export").handler(caller).handler(transfers::exportTable);
+      router.get("/api/scans/export").handler(caller).handler(transfers::exportScans);
+
+      // Erasing personal data: real deletes that also erase the history's copies of the cells.
+      router.delete("/api/tables/:table_id/rows/:row_id").handler(caller).handler(erasure::deleteRow);
+      router.post("/api/tables/:table_id/rows/delete").handler(body).handler(caller).handler(erasure::deleteRows);
+      router.delete("/api/tables/:table_id").handler(caller).handler(erasure::deleteTable);
+      router.put("/api/workspaces/:workspace_id/retention").handler(body).handler(caller).handler(erasure::setRetention);
 
       // The web client (open: the pages hold no data; the API behind them asks for a token).
       router.get("/").handler(web::home);

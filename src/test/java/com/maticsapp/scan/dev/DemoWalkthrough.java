@@ -135,7 +135,11 @@ public final class DemoWalkthrough {
         .append("  matic-scan is running on ").append(base).append(" with a demo table \"Event attendees\" (table ")
         .append(tableId).append(").").append(System.lineSeparator())
         .append("  Auth is off in development: requests without a token act as 'local-developer'.")
-        .append(System.lineSeparator());
+        .append(System.lineSeparator()).append(System.lineSeparator())
+        .append("  Scan from your phone: open the desk, press \"Pair a phone\" and point the phone at its QR code")
+        .append(System.lineSeparator())
+        .append("  (same network and HTTPS: see the README):").append(System.lineSeparator())
+        .append("    ").append(base).append("/desk?table=").append(tableId).append(System.lineSeparator());
     int n = 1;
     for (Step step : steps()) {
       text.append(System.lineSeparator()).append("  ").append(n++).append(". ").append(step.title()).append(':')

@@ -22,7 +22,7 @@ import java.util.concurrent.TimeUnit;
  * {@code mvn -q test-compile exec:java}: the service in development, ready to scan within a minute.
  *
  * <p>With DATABASE_URL set, that database is used. Without it, a PostgreSQL is provided: an
- * embedded one (data kept in target/dev-postgres) for a normal user, or, for root (which
+ * embedded one (PostgreSQL 16, data kept in target/dev-postgres-16) for a normal user, or, for root (which
  * PostgreSQL refuses to run as), the local server on 127.0.0.1:5432. A small demo table is
  * created on first start, and on every start the walkthrough ({@link DemoWalkthrough}) is printed. Lives with the tests because the
  * embedded database is a development dependency, never part of the production jar.
@@ -47,11 +47,11 @@ public final class DevServer {
       } else {
         embedded = EmbeddedPostgres.builder()
             .setPort(EMBEDDED_PORT)
-            .setDataDirectory(Path.of("target", "dev-postgres"))
+            .setDataDirectory(Path.of("target", "dev-postgres-16"))
             .setCleanDataDirectory(false)
             .start();
         port = embedded.getPort();
-        log.info("started an embedded PostgreSQL on port {} (data in target/dev-postgres)", embedded.getPort());
+        log.info("started an embedded PostgreSQL on port {} (data in target/dev-postgres-16)", embedded.getPort());
       }
       createDatabaseIfMissing(port);
       env.put("DATABASE_URL", "postgres://postgres@127.0.0.1:" + port + "/" + DATABASE);

@@ -4,7 +4,7 @@ import com.google.zxing.BarcodeFormat;
 import com.maticsapp.scan.support.Browser;
 import com.maticsapp.scan.support.FakeCamera;
 import com.maticsapp.scan.support.FakeCamera.Shot;
-import com.maticsapp.scan.support.FreePorts;
+import com.maticsapp.scan.support.Fixtures;
 import com.maticsapp.scan.support.ServiceTest;
 import com.maticsapp.scan.support.Tokens;
 import com.maticsapp.scan.support.RunningService;
@@ -17,9 +17,9 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -37,7 +37,6 @@ class WebClientTest extends ServiceTest {
   private static final String GRACE = "TICKET-0002";   // QR code
   private static final String KATHERINE = "TICKET-0003";
 
-  private final int port = FreePorts.loopback(1).get(0);
   private String base;
   private String tableId;
   private String deskUrl;
@@ -45,17 +44,15 @@ class WebClientTest extends ServiceTest {
   @TempDir
   Path temp;
 
-  @Override
-  protected Map<String, String> environment() {
-    return Map.of("PORT", Integer.toString(port),
-        "PAIRING_CLAIM_URL", "http://127.0.0.1:" + port + "/pair?code=");
-  }
-
   @BeforeAll
   void table() {
     base = "http://127.0.0.1:" + service.port();
     JsonObject table = fixtures.table();
     tableId = table.getString("id");
+    // A ticket checks in once (docs/scan-rules.md): a second scan of it is refused.
+    HttpResponse<Buffer> once = service.patch("/api/tables/" + tableId + "/columns/" + Fixtures.columnId(table, "code"),
+        new JsonObject().put("settings", new JsonObject().put("mode", "once")));
+    assertThat(once.statusCode()).as(once.bodyAsString()).isEqualTo(200);
     fixtures.row(tableId, new JsonObject().put("code", ADA).put("name", "Ada Lovelace"));
     fixtures.row(tableId, new JsonObject().put("code", GRACE).put("name", "Grace Hopper"));
     fixtures.row(tableId, new JsonObject().put("code", KATHERINE).put("name", "Katherine Johnson"));
@@ -70,7 +67,7 @@ class WebClientTest extends ServiceTest {
   void theDeskPairsAPhoneThatScansByCameraAndTheDeskSeesEveryScanLive() {
     Path video = FakeCamera.write(temp.resolve("door.y4m"), List.of(
         new Shot(BarcodeFormat.EAN_13, ADA, 2, 1),
-        new Shot(BarcodeFormat.QR_CODE, GRACE, 2, 1)));
+        new Shot(BarcodeFormat.QR_CODE, GRACE, 2, 5)));
     try (Browser desk = Browser.desk(); Browser phone = Browser.phone(video)) {
       desk.open(deskUrl);
       desk.text("#stream-state", "live");
@@ -103,23 +100,34 @@ class WebClientTest extends ServiceTest {
       assertThat(Integer.parseInt(desk.find("#stat-accepted").getText())).isGreaterThanOrEqualTo(2);
 
       // A code held in view (2 s, ten frames, a dozen decodes) is recorded once, not per frame:
-      // at most once per pass of the looping video (6 s) since the first.
+      // at most once per pass of the looping video (10 s) since the first.
       List<JsonObject> camera = scans().stream().filter(s -> List.of(ADA, GRACE).contains(s.getString("barcode"))).toList();
       assertThat(camera.stream().filter(s -> s.getString("barcode").equals(ADA)).count()).isBetween(1L, 2L);
       assertThat(camera).allSatisfy(s -> assertThat(s.getString("source")).isEqualTo("web-camera"));
 
-      // A code that is not in the table: red, on the phone and on the desk.
       // The camera keeps showing results over the page; its button is pressed from the script.
       phone.script("document.getElementById('camera-toggle').click()");
       phone.text("#camera-state", "Camera off");
       phone.waitFor("the result screen to clear", d -> !phone.find("#result").isDisplayed());
+
+      // Ada's ticket again (a once column): red, already scanned, saying when and by whom.
+      phone.typeIntoFocus(ADA + "\n");
+      phone.waitFor("a second scan shown red", d -> phone.find("#result").isDisplayed()
+          && phone.find("#result").getAttribute("class").contains("bad"));
+      assertThat(phone.find("#result-reason").getAttribute("textContent")).contains("Already scanned at").contains("Door 1");
+      phone.screenshot("phone-red");
+      desk.text("#stat-reasons", "already scanned: 1");
+      phone.script("document.getElementById('result').click()");
+      phone.waitFor("the result screen to clear", d -> !phone.find("#result").isDisplayed());
+
+      // A code that is not in the table: red, on the phone and on the desk.
       phone.typeIntoFocus("NOPE-404\n");
       phone.waitFor("an unknown code shown red", d -> phone.find("#result").isDisplayed()
           && phone.find("#result").getAttribute("class").contains("bad"));
       assertThat(phone.find("#result-reason").getAttribute("textContent")).contains("Not found");
-      phone.screenshot("phone-red");
       desk.text("#feed", "NOPE-404");
-      desk.text("#stat-refused", "1");
+      desk.text("#stat-refused", "2");
+      desk.text("#stat-reasons", "not found: 1");
       desk.screenshot("desk");
     }
   }
@@ -183,7 +191,11 @@ class WebClientTest extends ServiceTest {
   @Test
   void aRevokedPairingTellsThePhoneItHasEnded() {
     try (Browser desk = Browser.desk()) {
-      desk.open(deskUrl);
+      // Without ?table= the desk lists the caller's tables; picking one opens its door.
+      desk.open(base + "/desk#access_token=" + Tokens.user(RunningService.USER));
+      desk.text("#tables", "Inventory");
+      desk.find("#tables a[href='/desk?table=" + tableId + "']").click();
+      desk.text("#stream-state", "live");
       desk.find("#pair-label").sendKeys("Side door");
       desk.find("#pair-button").click();
       String claimUrl = desk.visible("#pair-url").getText();
@@ -198,6 +210,33 @@ class WebClientTest extends ServiceTest {
         assertThat(phone.find("#ended-reason").getText()).contains("revoked");
         phone.screenshot("phone-revoked");
       }
+    }
+  }
+
+  @Test
+  void theDeskImportsACsvShowingItsProgressAndExportsTheTable() throws Exception {
+    Path csv = Files.writeString(temp.resolve("guests.csv"), "code,name\nIMP-1,Imported One\nIMP-2,Imported Two\n");
+    try (Browser desk = Browser.desk()) {
+      desk.open(deskUrl);
+      desk.text("#stream-state", "live");
+      desk.find("#import-file").sendKeys(csv.toAbsolutePath().toString());
+      desk.find("#import-button").click();
+      desk.visible("#import-status[data-status='succeeded']");
+      assertThat(desk.find("#import-status").getText()).contains("2 inserted");
+      HttpResponse<Buffer> found = service.get("/api/tables/" + tableId + "/rows/search?column_name=code&value=IMP-2");
+      assertThat(found.bodyAsJsonObject().getJsonArray("rows")).hasSize(1);
+
+      desk.find("#export-csv").click();
+      Path exported = desk.downloads().resolve("Inventory.csv");
+      desk.waitFor("the export downloaded", d -> Files.exists(exported));
+      desk.waitFor("the export complete", d -> {
+        try {
+          return Files.readString(exported).contains("Imported Two");
+        } catch (java.io.IOException e) {
+          return false;
+        }
+      });
+      assertThat(Files.readString(exported)).contains("Ada Lovelace", "IMP-1");
     }
   }
 
