@@ -131,7 +131,10 @@ public final class ConfigLoader {
    * that Vert.x is gone.
    */
   public static Future<AppConfig> load(Map<String, String> env) {
-    Vertx reader = Vertx.vertx();
+    // Only reads two small files. Its blocked-thread warnings could only mean a starved machine,
+    // and would land on the standard output the token command prints its token to.
+    Vertx reader = Vertx.vertx(new io.vertx.core.VertxOptions()
+        .setBlockedThreadCheckInterval(1).setBlockedThreadCheckIntervalUnit(java.util.concurrent.TimeUnit.HOURS));
     Promise<AppConfig> loaded = Promise.promise();
     load(reader, env).onComplete(outcome -> reader.close().onComplete(closed -> loaded.handle(outcome)));
     return loaded.future();
