@@ -21,7 +21,8 @@ public record AppConfig(
     ManagementConfig management,
     RateLimitConfig rateLimit,
     AdminConfig admin,
-    AuthConfig auth) {
+    AuthConfig auth,
+    WebhooksConfig webhooks) {
 
   public static final String[] ENVIRONMENTS = {"development", "test", "production"};
 
@@ -179,6 +180,7 @@ public record AppConfig(
         ManagementConfig.from(root.section("management")),
         RateLimitConfig.from(root.section("rateLimit")),
         AdminConfig.from(root.section("auth")),
-        AuthConfig.from(root.section("auth"), "production".equals(environment)));
+        AuthConfig.from(root.section("auth"), "production".equals(environment)),
+        WebhooksConfig.from(root.section("webhooks"), "production".equals(environment)));
   }
 }

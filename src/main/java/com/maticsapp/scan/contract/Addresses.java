@@ -88,6 +88,27 @@ public final class Addresses {
   public static final String ROWS_UPDATE = "data.rows.update";
   public static final String SCANS_LIST = "data.scans.list";
 
+  // Webhook endpoints of a workspace (owners and editors). Every request names
+  // {workspace_id}; the ones on one endpoint also {webhook_id}. See docs/event-bus.md.
+  /** {@code {workspace_id, url, event_types, table_id?, description?, enabled?}} → the endpoint with {@code secret} (shown once). */
+  public static final String WEBHOOKS_CREATE = "data.webhooks.create";
+  /** {@code {workspace_id}} → {@code {endpoints}}. */
+  public static final String WEBHOOKS_LIST = "data.webhooks.list";
+  /** {@code {workspace_id, webhook_id}} → the endpoint. */
+  public static final String WEBHOOKS_GET = "data.webhooks.get";
+  /** {@code {workspace_id, webhook_id, url?, event_types?, table_id?, description?, enabled?}} → the endpoint. */
+  public static final String WEBHOOKS_UPDATE = "data.webhooks.update";
+  /** {@code {workspace_id, webhook_id}} → {@code {deleted}}; its deliveries go with it. */
+  public static final String WEBHOOKS_DELETE = "data.webhooks.delete";
+  /** {@code {workspace_id, webhook_id, overlap_seconds?}} → the endpoint with its new {@code secret}. */
+  public static final String WEBHOOKS_ROTATE_SECRET = "data.webhooks.rotate-secret";
+  /** {@code {workspace_id, webhook_id, state?, limit?, before?}} → {@code {deliveries, next_cursor}}. */
+  public static final String WEBHOOKS_DELIVERIES = "data.webhooks.deliveries";
+  /** {@code {workspace_id, webhook_id, delivery_id}} → {@code {queued}}; 409 while it is on the wire. */
+  public static final String WEBHOOKS_REDELIVER = "data.webhooks.redeliver";
+  /** {@code {workspace_id, webhook_id, since}} → {@code {queued}}. */
+  public static final String WEBHOOKS_REDELIVER_SINCE = "data.webhooks.redeliver-since";
+
   /**
    * Request/reply, for the live scan stream. {@code {table_id, after?, limit}} →
    * {@code {latest, scans, truncated}}: the scans of the table stored after the

@@ -76,7 +76,8 @@ public final class DataVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    client = Database.client(vertx, config.database(), config.data().instances() > 1);
+    // Shared by name with the other data instances and the webhook dispatcher: one pool, one budget.
+    client = Database.client(vertx, config.database(), true);
     lookups = new LookupStore(client, config.data().maxMatchedRows());
     retries = new Retries(vertx, config.data().retry());
     scans = new ScanCoalescer(vertx, new ScanStore(client, config.data().maxMatchedRows()), retries,
@@ -112,6 +113,17 @@ public final class DataVerticle extends VerticleBase {
     serve(Addresses.ROWS_LIST, tableOperations::listRows);
     serve(Addresses.ROWS_GET, tableOperations::getRow);
     serve(Addresses.ROWS_UPDATE, tableOperations::updateRow);
+    WebhookOperations webhooks = new WebhookOperations(new WebhookStore(client), access, retries, config.webhooks(),
+        config.limits().pageMaxRows());
+    serve(Addresses.WEBHOOKS_CREATE, webhooks::create);
+    serve(Addresses.WEBHOOKS_LIST, webhooks::list);
+    serve(Addresses.WEBHOOKS_GET, webhooks::get);
+    serve(Addresses.WEBHOOKS_UPDATE, webhooks::update);
+    serve(Addresses.WEBHOOKS_DELETE, webhooks::delete);
+    serve(Addresses.WEBHOOKS_ROTATE_SECRET, webhooks::rotateSecret);
+    serve(Addresses.WEBHOOKS_DELIVERIES, webhooks::deliveries);
+    serve(Addresses.WEBHOOKS_REDELIVER, webhooks::redeliver);
+    serve(Addresses.WEBHOOKS_REDELIVER_SINCE, webhooks::redeliverSince);
     // Not through serve(): a DOWN answer is a successful reply but no evidence the database is up.
     consumers.add(register(Addresses.DATABASE_STATUS, message ->
         probe.status(message.body() != null && message.body().getBoolean("active", false)).onComplete(status ->

@@ -62,6 +62,7 @@ public final class HttpVerticle extends VerticleBase {
       RateLimitHandler rateLimit = new RateLimitHandler(gate.limiter(), responses, registry);
       AdminAccess admin = new AdminAccess(config.admin(), gate.authenticator(), responses);
       AccessRoutes access = new AccessRoutes(data, responses, gate.claims(), config.limits().jsonMaxDepth());
+      WebhookRoutes webhooks = new WebhookRoutes(data, responses, config.limits().jsonMaxDepth(), config.limits().pageMaxRows());
       Authentication authentication = new Authentication(gate.authenticator(), rateLimit, responses);
       Handler<RoutingContext> caller = authentication::required;
       streams = new ScanStreamRoutes(vertx, data, responses, config.http().stream(), registry);
@@ -114,6 +115,16 @@ public final class HttpVerticle extends VerticleBase {
       router.delete("/api/tables/:table_id/pairings/:pairing_id").handler(caller).handler(access::revokePairing);
 
       router.get("/api/scans").handler(caller).handler(scans::list);
+
+      router.post("/api/workspaces/:workspace_id/webhooks").handler(body).handler(caller).handler(webhooks::create);
+      router.get("/api/workspaces/:workspace_id/webhooks").handler(caller).handler(webhooks::list);
+      router.get("/api/workspaces/:workspace_id/webhooks/:webhook_id").handler(caller).handler(webhooks::get);
+      router.patch("/api/workspaces/:workspace_id/webhooks/:webhook_id").handler(body).handler(caller).handler(webhooks::update);
+      router.delete("/api/workspaces/:workspace_id/webhooks/:webhook_id").handler(caller).handler(webhooks::delete);
+      router.post("/api/workspaces/:workspace_id/webhooks/:webhook_id/secret").handler(body).handler(caller).handler(webhooks::rotateSecret);
+      router.get("/api/workspaces/:workspace_id/webhooks/:webhook_id/deliveries").handler(caller).handler(webhooks::deliveries);
+      router.post("/api/workspaces/:workspace_id/webhooks/:webhook_id/deliveries/:delivery_id/redeliver").handler(body).handler(caller).handler(webhooks::redeliver);
+      router.post("/api/workspaces/:workspace_id/webhooks/:webhook_id/redeliver").handler(body).handler(caller).handler(webhooks::redeliverSince);
 
       router.route().failureHandler(ctx -> failed(ctx, responses));
       router.errorHandler(400, ctx -> responses.problem(ctx, 400, "Bad request", "the request line or headers are malformed", null));
