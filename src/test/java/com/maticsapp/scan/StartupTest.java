@@ -125,6 +125,56 @@ class StartupTest {
   }
 
   @Test
+  void aServerWithoutSslIsExplainedInOneLineWithTheFix() throws Exception {
+    String requiringSsl = database.url().replace("sslmode=disable", "sslmode=require");
+    assertThat(requiringSsl).contains("sslmode=require");
+
+    ProcessResult result = runMain(Map.of("ENVIRONMENT", "test", "DATABASE_URL", requiringSsl));
+
+    assertThat(result.exitCode()).as(result.output()).isEqualTo(1);
+    String line = failureLine(result.output());
+    assertThat(line).contains("does not accept SSL").contains("?sslmode=disable").contains("DB_SSL_MODE=disable");
+    assertThat(result.output()).as("no Flyway box, no SQLSTATE dump").doesNotContain("SQL State").doesNotContain("-----");
+  }
+
+  @Test
+  void aMissingDatabaseIsNamedWithHowToCreateIt() throws Exception {
+    String missing = database.url().replace("/" + database.name() + "?", "/matic_missing_db?");
+
+    ProcessResult result = runMain(Map.of("ENVIRONMENT", "test", "DATABASE_URL", missing));
+
+    assertThat(result.exitCode()).as(result.output()).isEqualTo(1);
+    assertThat(failureLine(result.output())).contains("database 'matic_missing_db' does not exist on 127.0.0.1:")
+        .contains("CREATE DATABASE matic_missing_db").contains("createdb");
+  }
+
+  @Test
+  void productionWithoutADatabaseUrlIsRefusedAndEveryProblemOfTheStartIsReportedAtOnce() throws Exception {
+    ProcessResult result = runMain(Map.of("ENVIRONMENT", "production", "PORT", "99999", "DB_POOL_MAX_SIZE", "0",
+        "HTTP_REQUEST_TIMEOUT", "soon"));
+
+    assertThat(result.exitCode()).as(result.output()).isEqualTo(1);
+    assertThat(result.output()).as("refused before any connection is tried").doesNotContain("database schema at version");
+    List<String> problems = result.output().lines().filter(line -> line.contains("configuration key '")).toList();
+    assertThat(problems).as(result.output()).hasSize(6);
+    assertThat(problems).anySatisfy(line -> assertThat(line)
+        .contains("'database.url' (environment variable DATABASE_URL): is required in production"));
+    assertThat(problems).anySatisfy(line -> assertThat(line).contains("'http.port' (set by PORT)"));
+    assertThat(problems).anySatisfy(line -> assertThat(line).contains("'database.pool.maxSize' (set by DB_POOL_MAX_SIZE)"));
+    assertThat(problems).anySatisfy(line -> assertThat(line).contains("'http.requestTimeout' (set by HTTP_REQUEST_TIMEOUT)"));
+    assertThat(problems).anySatisfy(line -> assertThat(line).contains("'auth.guestTokenSecret' (environment variable GUEST_TOKEN_SECRET)"));
+    assertThat(problems).anySatisfy(line -> assertThat(line).contains("'auth.jwtSecret' (environment variable AUTH_JWT_SECRET)"));
+    assertThat(result.output().split("matic-scan failed to start", -1)).hasSize(2);
+  }
+
+  /** The one line Main logs when it cannot start. */
+  private static String failureLine(String output) {
+    List<String> lines = output.lines().filter(line -> line.contains("matic-scan failed to start")).toList();
+    assertThat(lines).as(output).hasSize(1);
+    return lines.get(0);
+  }
+
+  @Test
   void mainExitsWithStatusOneNamingEnvironmentForAnUnknownEnvironment() throws Exception {
     ProcessResult result = runMain(Map.of("ENVIRONMENT", "nope", "DATABASE_URL", database.url()));
 

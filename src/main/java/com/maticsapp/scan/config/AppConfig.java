@@ -120,8 +120,14 @@ public record AppConfig(
         retry.duration("budget", Duration.ofSeconds(3), Duration.ZERO, Duration.ofMinutes(5)));
   }
 
+  /**
+   * Validates the merged configuration. Every unusable setting is reported at once (one
+   * {@link ConfigException} listing them all), not just the first.
+   */
   static AppConfig from(String environment, JsonObject merged) {
-    ConfigReader root = new ConfigReader(merged, "");
+    ConfigProblems problems = new ConfigProblems();
+    boolean production = "production".equals(environment);
+    ConfigReader root = new ConfigReader(merged, problems);
     ConfigReader http = root.section("http");
     ConfigReader data = root.section("data");
     ConfigReader health = root.section("health");
@@ -131,7 +137,7 @@ public record AppConfig(
     Duration requestTimeout = http.duration("requestTimeout", Duration.ofSeconds(10), Duration.ofMillis(100), Duration.ofMinutes(10));
     ConfigReader deadlines = http.section("deadlines");
     ConfigReader stream = http.section("stream");
-    return new AppConfig(
+    AppConfig config = new AppConfig(
         environment,
         new HttpConfig(
             http.string("host", "0.0.0.0"),
@@ -154,8 +160,8 @@ public record AppConfig(
                 stream.duration("heartbeat", Duration.ofSeconds(15), Duration.ofMillis(50), Duration.ofSeconds(60)),
                 stream.integer("replayMax", 1_000, 0, 10_000),
                 stream.integer("bufferMax", 256, 1, 100_000)),
-            CorsConfig.from(http.section("cors"))),
-        DatabaseConfig.from(root.section("database")),
+            problems.section(() -> CorsConfig.from(http.section("cors")))),
+        problems.section(() -> DatabaseConfig.from(root.section("database"), production)),
         new DataConfig(
             data.integer("instances", 1, 1, 64),
             data.integer("maxMatchedRows", 100, 1, 10_000),
@@ -176,11 +182,13 @@ public record AppConfig(
             limits.integer("metadataMaxBytes", 16_384, 256, 1 << 20),
             limits.integer("metadataMaxKeys", 64, 1, 10_000),
             limits.integer("metadataMaxDepth", 4, 1, 32)),
-        ClusterConfig.from(root.section("cluster")),
-        ManagementConfig.from(root.section("management")),
-        RateLimitConfig.from(root.section("rateLimit")),
-        AdminConfig.from(root.section("auth")),
-        AuthConfig.from(root.section("auth"), "production".equals(environment)),
-        WebhooksConfig.from(root.section("webhooks"), "production".equals(environment)));
+        problems.section(() -> ClusterConfig.from(root.section("cluster"))),
+        problems.section(() -> ManagementConfig.from(root.section("management"))),
+        problems.section(() -> RateLimitConfig.from(root.section("rateLimit"))),
+        problems.section(() -> AdminConfig.from(root.section("auth"))),
+        problems.section(() -> AuthConfig.from(root.section("auth"), production)),
+        problems.section(() -> WebhooksConfig.from(root.section("webhooks"), production)));
+    problems.throwIfAny();
+    return config;
   }
 }

@@ -72,35 +72,35 @@ public record AuthConfig(
     String jwksUrl = auth.string("jwksUrl", "").trim();
     String guestTokenSecret = auth.string("guestTokenSecret", "");
     if (production && !enabled) {
-      throw new ConfigException(auth.key("enabled"), "cannot be false in production: every request must carry a token");
+      auth.invalid(auth.key("enabled"), "cannot be false in production: every request must carry a token", null);
     }
     if (!jwtSecret.isEmpty() && jwtSecret.length() < MIN_SECRET_LENGTH) {
-      throw new ConfigException(auth.key("jwtSecret"), "must be at least " + MIN_SECRET_LENGTH + " characters");
+      auth.invalid(auth.key("jwtSecret"), "must be at least " + MIN_SECRET_LENGTH + " characters", null);
     }
     if (!guestTokenSecret.isEmpty() && guestTokenSecret.length() < MIN_SECRET_LENGTH) {
-      throw new ConfigException(auth.key("guestTokenSecret"), "must be at least " + MIN_SECRET_LENGTH + " characters");
+      auth.invalid(auth.key("guestTokenSecret"), "must be at least " + MIN_SECRET_LENGTH + " characters", null);
     }
     if (!guestTokenSecret.isEmpty() && guestTokenSecret.equals(jwtSecret)) {
-      throw new ConfigException(auth.key("guestTokenSecret"), "must differ from auth.jwtSecret");
+      auth.invalid(auth.key("guestTokenSecret"), "must differ from auth.jwtSecret", null);
     }
     if (!jwksUrl.isEmpty()) {
       checkUrl(auth.key("jwksUrl"), jwksUrl, production);
     }
     if (production && jwtSecret.isEmpty() && jwksUrl.isEmpty()) {
-      throw new ConfigException(auth.key("jwtSecret"), "is required in production (or auth.jwksUrl): users' tokens cannot be verified otherwise");
+      auth.invalid(auth.key("jwtSecret"), "is required in production (or auth.jwksUrl): users' tokens cannot be verified otherwise", null);
     }
     if (production && guestTokenSecret.isEmpty()) {
-      throw new ConfigException(auth.key("guestTokenSecret"),
-          "is required in production: guest tokens must stay valid across restarts and instances");
+      auth.invalid(auth.key("guestTokenSecret"),
+          "is required in production: guest tokens must stay valid across restarts and instances", null);
     }
-    if (enabled && jwtSecret.isEmpty() && jwksUrl.isEmpty()) {
-      throw new ConfigException(auth.key("jwtSecret"), "is required (or auth.jwksUrl) while auth.enabled is true");
+    if (enabled && !production && jwtSecret.isEmpty() && jwksUrl.isEmpty()) {
+      auth.invalid(auth.key("jwtSecret"), "is required (or auth.jwksUrl) while auth.enabled is true", null);
     }
     ConfigReader pairing = auth.section("pairing");
     Duration maxTtl = pairing.duration("maxTtl", Duration.ofHours(24), Duration.ofMinutes(1), Duration.ofDays(30));
     String developmentUser = auth.string("developmentUser", "local-developer").trim();
     if (developmentUser.isEmpty() || developmentUser.length() > 255) {
-      throw new ConfigException(auth.key("developmentUser"), "must be 1 to 255 characters");
+      auth.invalid(auth.key("developmentUser"), "must be 1 to 255 characters", null);
     }
     return new AuthConfig(
         enabled,

@@ -23,6 +23,10 @@ public final class ConfigLoader {
   /** Environment variable → configuration key (dotted path). */
   public static final Map<String, String> ENV_OVERRIDES = envOverrides();
 
+  /** Configuration key → the environment variable that sets it. */
+  private static final Map<String, String> VARIABLES_BY_KEY = ENV_OVERRIDES.entrySet().stream()
+      .collect(java.util.stream.Collectors.toUnmodifiableMap(Map.Entry::getValue, Map.Entry::getKey));
+
   private ConfigLoader() {}
 
   private static Map<String, String> envOverrides() {
@@ -162,8 +166,7 @@ public final class ConfigLoader {
     try {
       return AppConfig.from(environment, merged);
     } catch (ConfigException e) {
-      String variable = origin.get(e.key());
-      throw variable == null ? e : e.setBy(variable);
+      throw e.withVariables(VARIABLES_BY_KEY, origin);
     }
   }
 

@@ -21,18 +21,36 @@ final class ConfigReader {
 
   private final JsonObject section;
   private final String prefix;
+  private final ConfigProblems problems;
 
-  ConfigReader(JsonObject section, String prefix) {
+  /** A reader of the whole configuration that records its problems in {@code problems}. */
+  ConfigReader(JsonObject root, ConfigProblems problems) {
+    this(root, "", problems);
+  }
+
+  private ConfigReader(JsonObject section, String prefix, ConfigProblems problems) {
     this.section = section == null ? new JsonObject() : section;
     this.prefix = prefix;
+    this.problems = problems;
   }
 
   ConfigReader section(String name) {
     Object value = section.getValue(name);
     if (value != null && !(value instanceof JsonObject)) {
-      throw new ConfigException(key(name), "must be an object");
+      return invalid(key(name), "must be an object", new ConfigReader(null, key(name), problems));
     }
-    return new ConfigReader((JsonObject) value, key(name));
+    return new ConfigReader((JsonObject) value, key(name), problems);
+  }
+
+  /**
+   * A value that cannot be used: recorded (and {@code fallback} read on in its place) when this
+   * reader collects problems, thrown otherwise.
+   */
+  <T> T invalid(String key, String problem, T fallback) {
+    if (problems == null) {
+      throw new ConfigException(key, problem);
+    }
+    return problems.report(key, problem, fallback);
   }
 
   String key(String name) {
@@ -45,7 +63,7 @@ final class ConfigReader {
       return fallback;
     }
     if (!(value instanceof String)) {
-      throw new ConfigException(key(name), "must be a string");
+      return invalid(key(name), "must be a string", fallback);
     }
     return (String) value;
   }
@@ -53,7 +71,7 @@ final class ConfigReader {
   String requiredString(String name) {
     String value = string(name, null);
     if (value == null || value.isBlank()) {
-      throw new ConfigException(key(name), "is required");
+      return invalid(key(name), "is required", value);
     }
     return value;
   }
@@ -65,7 +83,7 @@ final class ConfigReader {
         return value;
       }
     }
-    throw new ConfigException(key(name), "must be one of " + String.join(", ", allowed) + " (was '" + value + "')");
+    return invalid(key(name), "must be one of " + String.join(", ", allowed) + " (was '" + value + "')", fallback);
   }
 
   int integer(String name, int fallback, int min, int max) {
@@ -78,10 +96,10 @@ final class ConfigReader {
     } else if (value instanceof String text && text.trim().matches("-?\\d{1,10}")) {
       parsed = Long.parseLong(text.trim());
     } else {
-      throw new ConfigException(key(name), "must be a whole number");
+      return invalid(key(name), "must be a whole number", fallback);
     }
     if (parsed < min || parsed > max) {
-      throw new ConfigException(key(name), "must be between " + min + " and " + max + " (was " + parsed + ")");
+      return invalid(key(name), "must be between " + min + " and " + max + " (was " + parsed + ")", fallback);
     }
     return (int) parsed;
   }
@@ -106,13 +124,13 @@ final class ConfigReader {
     } else if (value instanceof JsonArray array) {
       for (Object entry : array) {
         if (!(entry instanceof String text)) {
-          throw new ConfigException(key(name), "must be a list of strings");
+          return invalid(key(name), "must be a list of strings", new ArrayList<>());
         }
         list.add(text);
       }
       return list;
     }
-    throw new ConfigException(key(name), "must be a list of strings or a comma-separated string");
+    return invalid(key(name), "must be a list of strings or a comma-separated string", list);
   }
 
   boolean bool(String name, boolean fallback) {
@@ -124,7 +142,7 @@ final class ConfigReader {
     } else if (value instanceof String text && (text.equalsIgnoreCase("true") || text.equalsIgnoreCase("false"))) {
       return Boolean.parseBoolean(text);
     }
-    throw new ConfigException(key(name), "must be true or false");
+    return invalid(key(name), "must be true or false", fallback);
   }
 
   /**
@@ -136,9 +154,14 @@ final class ConfigReader {
     if (value == null) {
       return fallback;
     }
-    Duration parsed = parseDuration(key(name), value);
+    Duration parsed;
+    try {
+      parsed = parseDuration(key(name), value);
+    } catch (ConfigException e) {
+      return invalid(key(name), e.problems().get(0).problem(), fallback);
+    }
     if (parsed.compareTo(min) < 0 || parsed.compareTo(max) > 0) {
-      throw new ConfigException(key(name), "must be between " + min.toMillis() + "ms and " + max.toMillis() + "ms");
+      return invalid(key(name), "must be between " + min.toMillis() + "ms and " + max.toMillis() + "ms", fallback);
     }
     return parsed;
   }

@@ -56,7 +56,11 @@ public record DatabaseConfig(
       Duration connectionTimeout,
       int maxWaitQueueSize) {}
 
-  static DatabaseConfig from(ConfigReader db) {
+  /**
+   * {@code production}: an explicit {@code database.url} is required (no quiet fall-back to a
+   * local database a production start should never use).
+   */
+  static DatabaseConfig from(ConfigReader db, boolean production) {
     ConfigReader pool = db.section("pool");
     String host = db.string("host", "127.0.0.1");
     int port = db.integer("port", 5432, 1, 65535);
@@ -66,7 +70,9 @@ public record DatabaseConfig(
     SslMode sslMode = sslMode(db.key("sslMode"), db.string("sslMode", "disable"));
 
     String url = db.string("url", null);
-    if (url != null && !url.isBlank()) {
+    if (production && (url == null || url.isBlank())) {
+      db.invalid(db.key("url"), "is required in production, e.g. postgres://user:password@host:5432/matic_scan?sslmode=require", null);
+    } else if (url != null && !url.isBlank()) {
       PgConnectOptions parsed = parseUrl(db.key("url"), url.trim());
       String userInfo = userInfo(url.trim());
       host = parsed.getHost();

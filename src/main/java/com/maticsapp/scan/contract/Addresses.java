@@ -79,8 +79,15 @@ public final class Addresses {
   public static final String PAIRINGS_REVOKE = "data.pairings.revoke";
   /** The one address that needs no credential: the pairing code is the credential. */
   public static final String PAIRINGS_CLAIM = "data.pairings.claim";
+  public static final String TABLES_LIST = "data.tables.list";
   public static final String TABLES_CREATE = "data.tables.create";
   public static final String TABLES_GET = "data.tables.get";
+  /**
+   * {@code {table_id, column_id, settings}} → the column {@code {id, name, label, column_type,
+   * position, settings}}. A JSON merge into the column's settings (a key set to null is
+   * removed), checked against the table's columns (scan rules: docs/scan-rules.md); editors.
+   */
+  public static final String COLUMNS_UPDATE = "data.columns.update";
   public static final String ROWS_CREATE = "data.rows.create";
   public static final String ROWS_BULK_CREATE = "data.rows.bulk-create";
   public static final String ROWS_LIST = "data.rows.list";

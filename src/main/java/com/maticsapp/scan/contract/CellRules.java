@@ -35,7 +35,8 @@ public final class CellRules {
     }
   }
 
-  private static String problem(String type, Object value) {
+  /** What is wrong with {@code value} in a column of {@code type}; null when it fits. */
+  public static String problem(String type, Object value) {
     if (value == null) {
       return null;
     }

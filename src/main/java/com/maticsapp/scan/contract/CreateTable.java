@@ -6,7 +6,10 @@ import io.vertx.core.json.JsonObject;
 
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
 
@@ -20,7 +23,7 @@ public record CreateTable(UUID workspaceId, String name, List<Column> columns) {
   /** A column's settings: small and shallow (a normalisation, a list of select options). */
   public static final JsonValues.Bounds SETTINGS_BOUNDS = new JsonValues.Bounds(16_384, 8, 1_000);
 
-  /** A column definition; {@code settings.normalization} applies to barcode columns. */
+  /** A column definition; a barcode column's settings hold its normalisation and scan rules ({@link ScanRules}). */
   public record Column(String name, String label, String columnType, JsonObject settings) {}
 
   public static CreateTable parse(JsonObject json) {
@@ -43,6 +46,16 @@ public record CreateTable(UUID workspaceId, String name, List<Column> columns) {
         }
         columns.add(column);
       }
+      // Scan rules name other columns, so they are checked once every column is known.
+      Map<String, String> types = new HashMap<>();
+      columns.stream().filter(Objects::nonNull).forEach(column -> types.putIfAbsent(column.name(), column.columnType()));
+      for (int i = 0; i < columns.size(); i++) {
+        Column column = columns.get(i);
+        if (column != null) {
+          columns.set(i, new Column(column.name(), column.label(), column.columnType(),
+              ScanRules.check(column.columnType(), column.settings(), types, "columns[" + i + "].settings", fields.errors())));
+        }
+      }
     }
     fields.throwIfInvalid();
     return new CreateTable(workspaceId, name.strip(), columns);
@@ -60,14 +73,7 @@ public record CreateTable(UUID workspaceId, String name, List<Column> columns) {
       fields.error("column_type", "must be one of " + String.join(", ", COLUMN_TYPES.stream().sorted().toList()));
     }
     JsonObject settings = fields.object("settings", false, SETTINGS_BOUNDS);
-    settings = settings == null ? new JsonObject() : settings.copy();
-    if ("barcode".equals(type)) {
-      Object normalization = settings.getValue("normalization", "exact");
-      if (!NORMALIZATIONS.contains(normalization)) {
-        fields.error("settings.normalization", "must be exact or gtin");
-      }
-      settings.put("normalization", normalization);
-    }
+    settings = settings == null ? new JsonObject() : settings;
     if (fields.errors().size() > before) {
       return null;
     }

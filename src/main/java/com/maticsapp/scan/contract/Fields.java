@@ -5,6 +5,8 @@ import com.maticsapp.scan.contract.ServiceFailure.FieldError;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
+import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -143,17 +145,55 @@ public final class Fields {
     return flag;
   }
 
+  /**
+   * A whole number within {@code [min, max]}, compared exactly: a JSON integer arrives as an
+   * Integer, Long or BigInteger and a number with a fraction or an exponent as a Double, and
+   * none of them is ever squeezed through a double first (2^62 + 1 and 2^62 are the same
+   * double, so a bound compared as doubles lets one over the maximum through). A Double
+   * counts when it is whole and its exact value is within bounds ({@code 1e3} is 1000).
+   */
   public Long integer(String key, long min, long max) {
     Object value = json.getValue(key);
     if (value == null) {
       return null;
     }
-    if (!(value instanceof Number number) || number.doubleValue() != Math.rint(number.doubleValue())
-        || number.doubleValue() < min || number.doubleValue() > max) {
+    Long exact = exactLong(value, min, max);
+    if (exact == null) {
       error(key, "must be a whole number between " + min + " and " + max);
+    }
+    return exact;
+  }
+
+  /** {@code value} as a long when it is a whole number within {@code [min, max]}, else null. */
+  public static Long exactLong(Object value, long min, long max) {
+    long whole;
+    if (value instanceof Integer || value instanceof Long || value instanceof Short || value instanceof Byte) {
+      whole = ((Number) value).longValue();
+    } else if (value instanceof BigInteger big) {
+      if (big.bitLength() > 63) {
+        return null;
+      }
+      whole = big.longValue();
+    } else if (value instanceof Double || value instanceof Float || value instanceof BigDecimal) {
+      BigDecimal decimal;
+      if (value instanceof BigDecimal given) {
+        decimal = given;
+      } else {
+        double number = ((Number) value).doubleValue();
+        if (!Double.isFinite(number)) {
+          return null;
+        }
+        decimal = new BigDecimal(number);
+      }
+      try {
+        whole = decimal.longValueExact();
+      } catch (ArithmeticException notWholeOrTooBig) {
+        return null;
+      }
+    } else {
       return null;
     }
-    return number.longValue();
+    return whole >= min && whole <= max ? whole : null;
   }
 
   public OffsetDateTime timestamp(String key) {

@@ -106,8 +106,10 @@ public final class DataVerticle extends VerticleBase {
     serve(Addresses.PAIRINGS_LIST, accessOperations::listPairings);
     serve(Addresses.PAIRINGS_REVOKE, accessOperations::revokePairing);
     serveUnauthenticated(Addresses.PAIRINGS_CLAIM, accessOperations::claim);
+    serve(Addresses.TABLES_LIST, tableOperations::listTables);
     serve(Addresses.TABLES_CREATE, tableOperations::createTable);
     serve(Addresses.TABLES_GET, tableOperations::getTable);
+    serve(Addresses.COLUMNS_UPDATE, new ColumnOperations(new ColumnStore(client), access)::updateColumn);
     serve(Addresses.ROWS_CREATE, tableOperations::createRow);
     serve(Addresses.ROWS_BULK_CREATE, tableOperations::createRows);
     serve(Addresses.ROWS_LIST, tableOperations::listRows);

@@ -10,7 +10,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Applies the versioned migrations in classpath:db/migration with Flyway, over a short-lived
- * JDBC connection on a worker thread. Runs before any verticle is deployed.
+ * JDBC connection on a worker thread. Runs before any verticle is deployed. A database that
+ * cannot be reached or used fails with a {@link DatabaseStartFailure} that says what to do.
  */
 public final class Migrations {
 
@@ -34,6 +35,6 @@ public final class Migrations {
           result.targetSchemaVersion == null ? flyway.info().current().getVersion() : result.targetSchemaVersion,
           result.migrationsExecuted);
       return result.migrationsExecuted;
-    }, false);
+    }, false).recover(failure -> Future.failedFuture(DatabaseStartFailure.explain(failure, config)));
   }
 }

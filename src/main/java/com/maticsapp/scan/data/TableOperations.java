@@ -54,6 +54,18 @@ final class TableOperations {
     return retries.idempotent(() -> tables.myWorkspaces(caller, limits.pageMaxRows()));
   }
 
+  /** Any member of the workspace may list its tables. */
+  Future<JsonObject> listTables(Caller caller, JsonObject body) {
+    Fields fields = Fields.of(body);
+    UUID workspaceId = fields.uuid("workspace_id", true);
+    Long limit = fields.integer("limit", 1, limits.pageMaxRows());
+    String after = fields.string("after", false, 200);
+    fields.throwIfInvalid();
+    int pageSize = limit == null ? 100 : limit.intValue();
+    return retries.idempotent(() -> access.whenAllowedInWorkspace(caller, workspaceId, Permission.READ,
+        () -> tables.workspaceTables(workspaceId, pageSize, after)));
+  }
+
   Future<JsonObject> createTable(Caller caller, JsonObject body) {
     Permission.EDIT.requireCallerKind(caller);
     return tables.createTable(CreateTable.parse(body), caller);

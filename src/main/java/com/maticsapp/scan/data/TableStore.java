@@ -14,6 +14,8 @@ import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
 
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
@@ -79,6 +81,23 @@ final class TableStore {
       ORDER BY c.position
       """;
 
+  /**
+   * One page of a workspace's tables, oldest first, each with a summary of its columns and its
+   * live-row count (kept by trigger, V11_1 migration). $2/$3: the last table of the previous
+   * page (null for the first); $4: the page size plus one, to know whether another page follows.
+   */
+  static final String SELECT_WORKSPACE_TABLES = """
+      SELECT t.id, t.workspace_id, t.name, t.created_at, t.updated_at, t.created_by, t.row_count,
+             coalesce((SELECT jsonb_agg(jsonb_build_object('id', c.id, 'name', c.name, 'label', c.label,
+                                                           'column_type', c.column_type) ORDER BY c.position)
+                       FROM table_columns c WHERE c.table_id = t.id), '[]') AS columns
+      FROM data_tables t
+      WHERE t.workspace_id = $1
+        AND ($2::timestamptz IS NULL OR (t.created_at, t.id) > ($2, $3))
+      ORDER BY t.created_at, t.id
+      LIMIT $4
+      """;
+
   /** Column name → type, for checking row cells; no row means no such table. */
   static final String SELECT_COLUMN_TYPES = """
       SELECT c.name, c.column_type
@@ -118,6 +137,44 @@ final class TableStore {
         .put("role", row.getString("role"))
         .put("created_by", row.getString("created_by"))
         .put("created_at", SqlValues.time(row, "created_at"));
+  }
+
+  /** {@code {tables, next_cursor}}: one keyset page of the workspace's tables. */
+  Future<JsonObject> workspaceTables(UUID workspaceId, int limit, String after) {
+    Cursor cursor = Cursor.decode(after, "after");
+    Tuple params = Tuple.of(workspaceId, cursor == null ? null : cursorTime(cursor.key()),
+        cursor == null ? null : cursor.id(), limit + 1);
+    return client.preparedQuery(SELECT_WORKSPACE_TABLES).execute(params).map(rows -> {
+      JsonArray tables = new JsonArray();
+      Row last = null;
+      for (Row row : rows) {
+        if (tables.size() == limit) {
+          break;
+        }
+        tables.add(new JsonObject()
+            .put("id", SqlValues.uuid(row, "id"))
+            .put("workspace_id", SqlValues.uuid(row, "workspace_id"))
+            .put("name", row.getString("name"))
+            .put("columns", row.getValue("columns"))
+            .put("row_count", row.getLong("row_count"))
+            .put("created_by", row.getString("created_by"))
+            .put("created_at", SqlValues.time(row, "created_at"))
+            .put("updated_at", SqlValues.time(row, "updated_at")));
+        last = row;
+      }
+      String next = rows.size() > limit && last != null
+          ? new Cursor(last.getOffsetDateTime("created_at").toString(), last.getUUID("id")).encode()
+          : null;
+      return new JsonObject().put("tables", tables).put("next_cursor", next);
+    });
+  }
+
+  private static OffsetDateTime cursorTime(String key) {
+    try {
+      return OffsetDateTime.parse(key);
+    } catch (DateTimeParseException e) {
+      throw ServiceFailure.invalid("after", "is not a cursor returned by this API");
+    }
   }
 
   Future<JsonObject> createTable(CreateTable request, Caller caller) {

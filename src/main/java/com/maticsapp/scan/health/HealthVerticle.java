@@ -23,9 +23,12 @@ import java.lang.management.ManagementFactory;
  *   <li>{@code live}: the process serves; no database involved.</li>
  *   <li>{@code ready}: migrations done, not shutting down, and the database reachable.</li>
  *   <li>{@code database}: an active round trip with a short deadline.</li>
- *   <li>{@code detailed}: everything, with version, uptime, pool statistics and what this
- *       instance sees of the cluster.</li>
+ *   <li>{@code detailed}: everything, with version, uptime, the database (server version,
+ *       target, last error), pool statistics and what this instance sees of the cluster.</li>
  * </ul>
+ * The first three are open (probes need them) and so answer status only: UP/DOWN for the
+ * whole and for each check, never a version, a target or an error text. What is wrong is
+ * told by {@code detailed}, behind the admin credential or on the management port.
  * The database facts come from the data verticle over the event bus; this verticle never
  * touches the pool.
  */
@@ -56,7 +59,7 @@ public final class HealthVerticle extends VerticleBase {
       String probe = body instanceof JsonObject request ? request.getString("probe", "detailed") : "detailed";
       answer(probe).onComplete(outcome -> message.reply(outcome.succeeded()
           ? outcome.result()
-          : down(probe, outcome.cause().getMessage())));
+          : failed(probe, outcome.cause().getMessage())));
     });
     return consumer.completion();
   }
@@ -69,7 +72,9 @@ public final class HealthVerticle extends VerticleBase {
   private Future<JsonObject> answer(String probe) {
     return switch (probe) {
       case "live" -> Future.succeededFuture(new JsonObject().put("status", "UP"));
-      case "database" -> checks.checkStatus("database-active").map(result -> summary(result, "database-active"));
+      case "database" -> checks.checkStatus("database-active").map(result -> new JsonObject()
+          .put("status", CheckResult.isUp(result) ? "UP" : "DOWN")
+          .put("checks", new JsonObject().put("database", CheckResult.isUp(result) ? "UP" : "DOWN")));
       case "ready" -> Future.all(checks.checkStatus("database"), checks.checkStatus("accepting-traffic"))
           .map(both -> {
             CheckResult database = both.resultAt(0);
@@ -82,7 +87,7 @@ public final class HealthVerticle extends VerticleBase {
                     .put("accepting_traffic", traffic.getStatus().isOk() ? "UP" : "DOWN"));
           });
       case "detailed" -> checks.checkStatus("database").map(result -> detailed(result));
-      default -> Future.succeededFuture(down(probe, "unknown probe '" + probe + "'"));
+      default -> Future.succeededFuture(failed(probe, "unknown probe '" + probe + "'"));
     };
   }
 
@@ -103,14 +108,6 @@ public final class HealthVerticle extends VerticleBase {
             .put("error", "the data verticle did not answer: " + failure.getMessage()))));
   }
 
-  private JsonObject summary(CheckResult result, String id) {
-    JsonObject data = result.getData() == null ? new JsonObject() : result.getData().copy();
-    data.remove("pool");
-    return new JsonObject()
-        .put("status", CheckResult.isUp(result) ? "UP" : "DOWN")
-        .put("database", data);
-  }
-
   private JsonObject detailed(CheckResult database) {
     JsonObject data = database.getData() == null ? new JsonObject() : database.getData().copy();
     Object pool = data.remove("pool");
@@ -129,8 +126,13 @@ public final class HealthVerticle extends VerticleBase {
         .put("cluster", cluster.toJson());
   }
 
-  private static JsonObject down(String probe, String reason) {
-    return new JsonObject().put("status", "DOWN").put("probe", probe).put("error", reason);
+  /**
+   * A probe that could not be evaluated. Only the detailed probe says why: the open probes
+   * reveal status and nothing else, and a failure's text can name hosts and addresses.
+   */
+  private static JsonObject failed(String probe, String reason) {
+    JsonObject down = new JsonObject().put("status", "DOWN");
+    return "detailed".equals(probe) ? down.put("probe", probe).put("error", reason) : down;
   }
 
   private boolean shuttingDown() {

@@ -75,23 +75,32 @@ final class AccessRoutes {
    * is asked.
    */
   void claim(RoutingContext ctx) {
-    String client = RateLimiter.clientKey(ctx);
-    long blocked = claims.blockedForSeconds(client);
-    if (blocked > 0) {
-      ctx.response().putHeader(HttpHeaders.RETRY_AFTER, Long.toString(blocked));
+    // Counted as a failure before the database is asked, given back unless it was one: the
+    // limit then holds however many claims from one address are in flight at once.
+    ClaimGuard.Reservation attempt = claims.reserve(RateLimiter.clientKey(ctx));
+    if (attempt.refused()) {
+      ctx.response().putHeader(HttpHeaders.RETRY_AFTER, Long.toString(attempt.retryAfterSeconds()));
       responses.problem(ctx, ServiceFailure.tooManyRequests("too many failed pairing claims from this client; retry later"));
       return;
     }
-    JsonObject body = Requests.body(ctx, jsonMaxDepth);
+    JsonObject body;
+    try {
+      body = Requests.body(ctx, jsonMaxDepth);
+    } catch (RuntimeException badBody) {
+      claims.release(attempt);
+      throw badBody;
+    }
     data.request(ctx, Addresses.PAIRINGS_CLAIM, body).onComplete(outcome -> {
+      boolean wrongCode = outcome.failed() && outcome.cause() instanceof ReplyException reply
+          && (reply.failureCode() == 404 || reply.failureCode() == 410);
+      if (!wrongCode) {
+        claims.release(attempt);
+      }
       if (outcome.succeeded()) {
         responses.json(ctx, 201, outcome.result());
-        return;
+      } else {
+        responses.failure(ctx, outcome.cause());
       }
-      if (outcome.cause() instanceof ReplyException reply && (reply.failureCode() == 404 || reply.failureCode() == 410)) {
-        claims.failed(client);
-      }
-      responses.failure(ctx, outcome.cause());
     });
   }
 

@@ -98,12 +98,14 @@ public final class HttpVerticle extends VerticleBase {
       // without one). Body handlers come first (vertx-web's order); body limits bound the cost.
       router.post("/api/workspaces").handler(body).handler(caller).handler(tables::createWorkspace);
       router.get("/api/workspaces").handler(caller).handler(access::listWorkspaces);
+      router.get("/api/workspaces/:workspace_id/tables").handler(caller).handler(tables::listTables);
       router.get("/api/workspaces/:workspace_id/members").handler(caller).handler(access::listMembers);
       router.put("/api/workspaces/:workspace_id/members/:user_id").handler(body).handler(caller).handler(access::putMember);
       router.delete("/api/workspaces/:workspace_id/members/:user_id").handler(caller).handler(access::removeMember);
 
       router.post("/api/tables").handler(body).handler(caller).handler(tables::createTable);
       router.get("/api/tables/:table_id").handler(caller).handler(tables::getTable);
+      router.patch("/api/tables/:table_id/columns/:column_id").handler(body).handler(caller).handler(tables::updateColumn);
       router.post("/api/tables/:table_id/rows/bulk").handler(bulkBody).handler(caller).handler(tables::createRows);
       router.post("/api/tables/:table_id/rows").handler(body).handler(caller).handler(tables::createRow);
       router.get("/api/tables/:table_id/rows").handler(caller).handler(tables::listRows);

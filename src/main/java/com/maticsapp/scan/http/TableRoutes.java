@@ -28,6 +28,15 @@ final class TableRoutes {
     data.forward(ctx, Addresses.WORKSPACES_CREATE, body, 201);
   }
 
+  /** GET /api/workspaces/:workspace_id/tables?limit&after */
+  void listTables(RoutingContext ctx) {
+    JsonObject query = new JsonObject()
+        .put("workspace_id", Requests.pathId(ctx, "workspace_id").toString())
+        .put("limit", Requests.intParam(ctx, "limit", 1, limits.pageMaxRows()))
+        .put("after", ctx.queryParams().get("after"));
+    data.forward(ctx, Addresses.TABLES_LIST, query, 200);
+  }
+
   /** POST /api/tables */
   void createTable(RoutingContext ctx) {
     JsonObject body = Requests.body(ctx, limits.jsonMaxDepth());
@@ -38,6 +47,13 @@ final class TableRoutes {
   /** GET /api/tables/:table_id */
   void getTable(RoutingContext ctx) {
     data.forward(ctx, Addresses.TABLES_GET, tableRef(ctx), 200);
+  }
+
+  /** PATCH /api/tables/:table_id/columns/:column_id: settings only (scan rules, normalisation). */
+  void updateColumn(RoutingContext ctx) {
+    JsonObject body = Requests.body(ctx, limits.jsonMaxDepth());
+    data.forward(ctx, Addresses.COLUMNS_UPDATE, body.copy().mergeIn(tableRef(ctx)
+        .put("column_id", Requests.pathId(ctx, "column_id").toString())), 200);
   }
 
   /** POST /api/tables/:table_id/rows */

@@ -59,6 +59,7 @@ class AccessTest extends ServiceTest {
     operations.put("search", op(HttpMethod.GET, "/api/tables/" + tableId + "/rows/search?column_name=code&value=AC-1", null));
     operations.put("list scans", op(HttpMethod.GET, "/api/scans?table_id=" + tableId, null));
     operations.put("list members", op(HttpMethod.GET, "/api/workspaces/" + workspaceId + "/members", null));
+    operations.put("list tables", op(HttpMethod.GET, "/api/workspaces/" + workspaceId + "/tables", null));
     operations.put("record scan", op(HttpMethod.POST, "/api/scans", Fixtures.scan(tableId, "code", "AC-1")));
     operations.put("record batch", op(HttpMethod.POST, "/api/scans/batch",
         new JsonObject().put("scans", new JsonArray().add(Fixtures.scan(tableId, "code", "AC-1")))));

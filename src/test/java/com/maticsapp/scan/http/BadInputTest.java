@@ -280,7 +280,11 @@ class BadInputTest extends ServiceTest {
     for (String archived : List.of("\"yes\"", "1", "[]")) {
       all.add(json("patch: is_archived " + archived, "PATCH", ROW, "{\"is_archived\":" + archived + "}", 422).expectField("is_archived"));
     }
-    for (String position : List.of("\"1\"", "1.5", "1e300", "true")) {
+    // One past each documented bound (2^62 - 1 and -2^62), as an integer, a float spelling and a
+    // number beyond a long: each is the same double as an accepted value, so only an exact
+    // comparison refuses it.
+    for (String position : List.of("\"1\"", "1.5", "1e300", "true", "4611686018427387904", "-4611686018427387905",
+        "4611686018427387904.0", "4.611686018427387904e18", "9223372036854775808", "-99999999999999999999")) {
       all.add(json("patch: position " + position, "PATCH", ROW, "{\"position\":" + position + "}", 422).expectField("position"));
     }
     all.add(json("patch: unknown row", "PATCH", ROWS + "/" + RANDOM_ID, "{\"is_archived\":true}", 404));

@@ -1,6 +1,7 @@
 package com.maticsapp.scan.http;
 
 import com.maticsapp.scan.support.ServiceTest;
+import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.json.JsonObject;
@@ -11,6 +12,8 @@ import org.junit.jupiter.api.Test;
 
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -18,12 +21,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * The per-client limit on failed pairing claims: after PAIRING_CLIENT_FAILED_CLAIMS failures
  * within PAIRING_CLIENT_WINDOW a client is refused (429) before its claim reaches the
- * database, even with a correct code; other clients are not; the window passes.
+ * database, even with a correct code; other clients are not; the window passes. The limit
+ * holds under concurrency: of many claims sent at once, no more than the limit reach the
+ * database.
  */
 class ClaimLimitTest extends ServiceTest {
 
   private static final int FAILURES_ALLOWED = 3;
-  private static final int WINDOW_SECONDS = 2;
+  private static final int WINDOW_SECONDS = 4;
+  private static final int CONCURRENT_CLAIMS = 40;
 
   @Override
   protected Map<String, String> environment() {
@@ -84,12 +90,44 @@ class ClaimLimitTest extends ServiceTest {
     }
   }
 
+  /**
+   * Forty wrong codes at once from one address, over forty connections (spread over both HTTP
+   * event loops): exactly the limit reach the database and answer 404, the rest 429 without
+   * asking it. A guard that counts failures only after the database answered lets all of
+   * them through while the first are on their way.
+   */
+  @Test
+  void concurrentWrongClaimsFromOneAddressStopAtTheLimit() {
+    WebClient burst = client("127.0.0.3", CONCURRENT_CLAIMS);
+    try {
+      long started = System.nanoTime();
+      List<Future<HttpResponse<Buffer>>> sent = IntStream.range(0, CONCURRENT_CLAIMS)
+          .mapToObj(i -> burst.post("/api/pairings/claim")
+              .sendJsonObject(new JsonObject().put("code", String.format("QQQQ%08d", i)).put("scanner_name", "Phone")))
+          .toList();
+      Future.join(sent).await();
+      long elapsedMillis = (System.nanoTime() - started) / 1_000_000;
+      Map<Integer, Long> statuses = sent.stream()
+          .collect(Collectors.groupingBy(answer -> answer.result().statusCode(), Collectors.counting()));
+      assertThat(elapsedMillis).as("the burst must fit in one window for the count to mean anything")
+          .isLessThan(WINDOW_SECONDS * 1_000L);
+      assertThat(statuses).as("statuses of %d concurrent wrong claims", CONCURRENT_CLAIMS)
+          .isEqualTo(Map.of(404, (long) FAILURES_ALLOWED, 429, (long) (CONCURRENT_CLAIMS - FAILURES_ALLOWED)));
+    } finally {
+      burst.close();
+    }
+  }
+
   /** A client whose connections leave from {@code localAddress} (any loopback address on Linux). */
   private WebClient client(String localAddress) {
+    return client(localAddress, 1);
+  }
+
+  private WebClient client(String localAddress, int connections) {
     return WebClient.create(service.vertx(), new WebClientOptions()
         .setDefaultHost("127.0.0.1")
         .setDefaultPort(service.port())
-        .setLocalAddress(localAddress), new PoolOptions().setHttp1MaxSize(1));
+        .setLocalAddress(localAddress), new PoolOptions().setHttp1MaxSize(connections));
   }
 
   private static HttpResponse<Buffer> claim(WebClient client, String code) {

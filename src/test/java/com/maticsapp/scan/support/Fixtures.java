@@ -41,6 +41,38 @@ public final class Fixtures {
     return created.bodyAsJsonObject();
   }
 
+  /**
+   * An event's guest list: barcode "ticket" with {@code ticketSettings} (scan rules), and the
+   * cells rules and actions use: name, ticket_type (select), paid (boolean), email, checked_in
+   * (boolean), checked_in_at (date), checked_in_by (text), gate (text), seats (number).
+   */
+  public JsonObject eventTable(JsonObject ticketSettings) {
+    HttpResponse<Buffer> created = service.post("/api/tables", new JsonObject()
+        .put("workspace_id", workspace())
+        .put("name", "Guests")
+        .put("columns", new JsonArray()
+            .add(new JsonObject().put("name", "ticket").put("column_type", "barcode").put("settings", ticketSettings))
+            .add(new JsonObject().put("name", "name").put("column_type", "text"))
+            .add(new JsonObject().put("name", "ticket_type").put("column_type", "select"))
+            .add(new JsonObject().put("name", "paid").put("column_type", "boolean"))
+            .add(new JsonObject().put("name", "email").put("column_type", "email"))
+            .add(new JsonObject().put("name", "checked_in").put("column_type", "boolean"))
+            .add(new JsonObject().put("name", "checked_in_at").put("column_type", "date"))
+            .add(new JsonObject().put("name", "checked_in_by").put("column_type", "text"))
+            .add(new JsonObject().put("name", "gate").put("column_type", "text"))
+            .add(new JsonObject().put("name", "seats").put("column_type", "number"))));
+    assertThat(created.statusCode()).as(created.bodyAsString()).isEqualTo(201);
+    return created.bodyAsJsonObject();
+  }
+
+  /** Gives {@code userId} a role in the workspace (as the workspace's owner, the default user). */
+  public void member(String workspaceId, String userId, String role) {
+    HttpResponse<Buffer> put = service.client().put("/api/workspaces/" + workspaceId + "/members/" + userId)
+        .putHeader("Content-Type", "application/json")
+        .sendBuffer(new JsonObject().put("role", role).toBuffer()).await();
+    assertThat(put.statusCode()).as(put.bodyAsString()).isIn(200, 201);
+  }
+
   public static String columnId(JsonObject table, String name) {
     return table.getJsonArray("columns").stream()
         .map(JsonObject.class::cast)
