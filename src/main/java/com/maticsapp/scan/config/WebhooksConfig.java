@@ -54,25 +54,25 @@ public record WebhooksConfig(
     boolean allowPrivate = webhooks.bool("allowPrivateTargets", false);
     boolean allowHttp = webhooks.bool("allowHttp", false);
     if (production && allowPrivate) {
-      throw new ConfigException(webhooks.key("allowPrivateTargets"), "must be false in production");
+      allowPrivate = webhooks.invalid(webhooks.key("allowPrivateTargets"), "must be false in production", false);
     }
     if (production && allowHttp) {
-      throw new ConfigException(webhooks.key("allowHttp"), "must be false in production");
+      allowHttp = webhooks.invalid(webhooks.key("allowHttp"), "must be false in production", false);
     }
     Duration attemptTimeout = webhooks.duration("attemptTimeout", Duration.ofSeconds(10), Duration.ofMillis(100), Duration.ofMinutes(2));
     Duration lease = webhooks.duration("lease", Duration.ofSeconds(60), Duration.ofMillis(500), Duration.ofHours(1));
     if (lease.compareTo(attemptTimeout) <= 0) {
-      throw new ConfigException(webhooks.key("lease"), "must be longer than webhooks.attemptTimeout ("
-          + attemptTimeout.toMillis() + "ms), or a slow attempt's delivery is taken over while it runs");
+      lease = webhooks.invalid(webhooks.key("lease"), "must be longer than webhooks.attemptTimeout ("
+          + attemptTimeout.toMillis() + "ms), or a slow attempt's delivery is taken over while it runs", attemptTimeout.plusSeconds(1));
     }
     Duration retryFor = webhooks.duration("retryFor", Duration.ofHours(72), Duration.ofSeconds(1), Duration.ofDays(30));
     if (production && retryFor.compareTo(Duration.ofHours(72)) < 0) {
-      throw new ConfigException(webhooks.key("retryFor"), "must be at least 72h in production");
+      retryFor = webhooks.invalid(webhooks.key("retryFor"), "must be at least 72h in production", Duration.ofHours(72));
     }
     Duration initialBackoff = webhooks.duration("initialBackoff", Duration.ofSeconds(5), Duration.ofMillis(10), Duration.ofHours(1));
     Duration maxBackoff = webhooks.duration("maxBackoff", Duration.ofHours(6), Duration.ofMillis(10), Duration.ofDays(1));
     if (maxBackoff.compareTo(initialBackoff) < 0) {
-      throw new ConfigException(webhooks.key("maxBackoff"), "must not be shorter than webhooks.initialBackoff");
+      maxBackoff = webhooks.invalid(webhooks.key("maxBackoff"), "must not be shorter than webhooks.initialBackoff", initialBackoff);
     }
     int maxInFlight = webhooks.integer("maxInFlight", 256, 1, 10_000);
     return new WebhooksConfig(

@@ -64,6 +64,8 @@ public final class WebhookDispatcher extends VerticleBase {
   private int inFlight;
   private boolean claiming;
   private long pollTimer = -1;
+  /** When the scheduled poll runs (System.currentTimeMillis()). */
+  private long pollAt;
   private long forgetTimer = -1;
   private final List<Completion> completions = new ArrayList<>();
   private boolean completing;
@@ -93,9 +95,9 @@ public final class WebhookDispatcher extends VerticleBase {
 
   // ---- claim ----
 
+  /** Brings the next poll forward, never back: a steady stream of scans must not keep postponing it. */
   private void wakeSoon() {
-    if (!claiming && pollTimer >= 0) {
-      vertx.cancelTimer(pollTimer);
+    if (!claiming && pollTimer >= 0 && pollAt > System.currentTimeMillis() + WAKE_AFTER_MILLIS) {
       schedulePoll(WAKE_AFTER_MILLIS);
     }
   }
@@ -107,9 +109,9 @@ public final class WebhookDispatcher extends VerticleBase {
     if (pollTimer >= 0) {
       vertx.cancelTimer(pollTimer);
     }
-    pollTimer = delay <= 0
-        ? vertx.setTimer(1, id -> poll())
-        : vertx.setTimer(delay, id -> poll());
+    long after = Math.max(1, delay);
+    pollAt = System.currentTimeMillis() + after;
+    pollTimer = vertx.setTimer(after, id -> poll());
   }
 
   private void poll() {
