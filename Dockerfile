@@ -1,6 +1,14 @@
 # syntax=docker/dockerfile:1
 
-# ---- Stage 1: build the shaded jar -------------------------------------------------------
+# ---- Stage 1: the web client (npm ci from the lockfile, esbuild) ------------------------
+FROM node:20-bookworm-slim AS web
+WORKDIR /web
+COPY web/package.json web/package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY web/ ./
+RUN node build.mjs /web-out
+
+# ---- Stage 2: build the shaded jar -------------------------------------------------------
 FROM maven:3.9-eclipse-temurin-17 AS build
 WORKDIR /build
 
@@ -11,9 +19,11 @@ RUN mvn -B -q dependency:go-offline
 # conf/ is packaged into the jar as well (see the <resources> section of pom.xml).
 COPY src/ src/
 COPY conf/ conf/
-RUN mvn -B -q -DskipTests package
+# The web client comes built from stage 1 (this image has no Node.js): web.skip leaves npm out.
+COPY --from=web /web-out/ target/generated-resources/web/
+RUN mvn -B -q -DskipTests -Dweb.skip=true package
 
-# ---- Stage 2: runtime ---------------------------------------------------------------------
+# ---- Stage 3: runtime ---------------------------------------------------------------------
 FROM eclipse-temurin:17-jre
 
 RUN groupadd --system --gid 10001 matic \

@@ -16,6 +16,7 @@ import com.maticsapp.scan.http.Gate;
 import com.maticsapp.scan.http.HttpVerticle;
 import com.maticsapp.scan.http.ManagementVerticle;
 import com.maticsapp.scan.http.RateLimiter;
+import com.maticsapp.scan.http.StreamSlots;
 import com.maticsapp.scan.webhooks.WebhookDispatcher;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -43,7 +44,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Start-up in order: migrations, then the data verticle (which owns the pool), the webhook
- * dispatcher (sharing that pool, when {@code webhooks.enabled}), the health verticle, the management server (when enabled), and the HTTP verticles. The first failure
+ * dispatcher (sharing that pool, when {@code webhooks.enabled}), the health verticle, the
+ * management server (when enabled), and the HTTP verticles. The first failure
  * stops the chain. {@link #stop()} is the graceful shutdown, in reverse order. Used by
  * {@link Main}, by the development launcher and by the tests, so all three start and stop the
  * same service.
@@ -209,7 +211,8 @@ public final class Application {
     int instances = config.http().instances();
     RateLimiter limiter = RateLimiter.create(config.rateLimit());
     log.info(frontDoor(config));
-    Gate gate = new Gate(authenticator, limiter, claimGuard);
+    Gate gate = new Gate(authenticator, limiter, claimGuard,
+        new StreamSlots(config.http().stream().maxPerCaller(), config.http().stream().maxOpen()));
     return vertx.deployVerticle(() -> new HttpVerticle(config, registry, gate), new DeploymentOptions().setInstances(1))
         .compose(first -> {
           httpDeployments.add(first);

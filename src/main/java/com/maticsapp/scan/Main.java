@@ -11,6 +11,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * The process: load configuration, start the service, stop it cleanly on SIGTERM. Exits
  * with status 1 and one clear log line when the configuration or the database is wrong.
+ * {@code token …} instead prints a user access token ({@link TokenCommand}).
  */
 public final class Main {
 
@@ -22,6 +23,16 @@ public final class Main {
   static final long STOP_SLACK_MILLIS = 4_000;
 
   public static void main(String[] args) {
+    if (args.length > 0 && args[0].equals("token")) {
+      System.exit(TokenCommand.run(args, System.getenv(), System.out, System.err));
+      return;
+    }
+    if (args.length > 0) {
+      System.err.println("matic-scan: unknown command '" + args[0] + "' (no arguments: run the service)");
+      System.err.println(TokenCommand.USAGE);
+      System.exit(2);
+      return;
+    }
     long started = System.nanoTime();
     AppConfig config;
     Application app = null;

@@ -156,7 +156,9 @@ class StartupTest {
     assertThat(result.exitCode()).as(result.output()).isEqualTo(1);
     assertThat(result.output()).as("refused before any connection is tried").doesNotContain("database schema at version");
     List<String> problems = result.output().lines().filter(line -> line.contains("configuration key '")).toList();
-    assertThat(problems).as(result.output()).hasSize(6);
+    assertThat(problems).as(result.output()).hasSize(7);
+    assertThat(problems).anySatisfy(line -> assertThat(line)
+        .contains("'http.publicUrl' (environment variable PUBLIC_URL): is required in production"));
     assertThat(problems).anySatisfy(line -> assertThat(line)
         .contains("'database.url' (environment variable DATABASE_URL): is required in production"));
     assertThat(problems).anySatisfy(line -> assertThat(line).contains("'http.port' (set by PORT)"));

@@ -38,7 +38,9 @@ public record AppConfig(
    * in-flight ones get up to {@code drainTimeout} to finish. {@code cors} says which browser
    * origins may call the API. A request line longer than {@code maxInitialLineLength} is
    * answered 414, headers larger than {@code maxHeaderSize} (all of them together) 431, before
-   * routing.
+   * routing. {@code publicUrl} is the service's own address as phones and browsers reach it
+   * (behind TLS and any proxy): every absolute URL it hands out starts with it; empty (outside
+   * production only) means "the host the request came to".
    */
   public record HttpConfig(
       String host,
@@ -54,15 +56,17 @@ public record AppConfig(
       Duration shutdownGrace,
       Duration drainTimeout,
       StreamConfig stream,
-      CorsConfig cors) {}
+      CorsConfig cors,
+      String publicUrl) {}
 
   /**
    * The live scan stream (SSE): a comment line every {@code heartbeat} keeps idle streams open
    * through proxies (and under the HTTP server's own 120 s idle timeout); a resume replays at most {@code replayMax} missed scans (more: a reset);
    * a client that does not read gets at most {@code bufferMax} events queued for it before its
-   * stream is ended.
+   * stream is ended. One caller (a user, or a guest pairing) holds at most {@code maxPerCaller}
+   * streams at once and the instance at most {@code maxOpen}.
    */
-  public record StreamConfig(Duration heartbeat, int replayMax, int bufferMax) {}
+  public record StreamConfig(Duration heartbeat, int replayMax, int bufferMax, int maxPerCaller, int maxOpen) {}
 
   /** Per-route deadlines: lookups/search, single scans, scan batches, bulk row inserts. */
   public record Deadlines(Duration lookup, Duration scan, Duration batch, Duration bulk) {}
@@ -120,6 +124,35 @@ public record AppConfig(
         retry.duration("budget", Duration.ofSeconds(3), Duration.ZERO, Duration.ofMinutes(5)));
   }
 
+  /** {@code http.publicUrl}: an http(s) origin with an optional path, no trailing slash; https and required in production. */
+  private static String publicUrl(ConfigReader http, boolean production) {
+    String value = http.string("publicUrl", "").trim();
+    while (value.endsWith("/")) {
+      value = value.substring(0, value.length() - 1);
+    }
+    if (value.isEmpty()) {
+      return production ? http.invalid(http.key("publicUrl"), "is required in production: the https address phones "
+          + "reach this service at, e.g. https://scan.example.com", "") : "";
+    }
+    java.net.URI uri;
+    try {
+      uri = new java.net.URI(value);
+    } catch (java.net.URISyntaxException e) {
+      return http.invalid(http.key("publicUrl"), "is not a URL", "");
+    }
+    String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+    if (!(scheme.equals("http") || scheme.equals("https")) || uri.getHost() == null
+        || uri.getRawQuery() != null || uri.getRawFragment() != null || uri.getRawUserInfo() != null) {
+      return http.invalid(http.key("publicUrl"), "must be an http(s) URL without user, query or fragment, e.g. "
+          + "https://scan.example.com (was '" + value + "')", "");
+    }
+    if (production && !scheme.equals("https")) {
+      return http.invalid(http.key("publicUrl"), "must use https in production: browsers open the camera only on "
+          + "secure pages (was '" + value + "')", "");
+    }
+    return value;
+  }
+
   /**
    * Validates the merged configuration. Every unusable setting is reported at once (one
    * {@link ConfigException} listing them all), not just the first.
@@ -159,8 +192,11 @@ public record AppConfig(
             new StreamConfig(
                 stream.duration("heartbeat", Duration.ofSeconds(15), Duration.ofMillis(50), Duration.ofSeconds(60)),
                 stream.integer("replayMax", 1_000, 0, 10_000),
-                stream.integer("bufferMax", 256, 1, 100_000)),
-            problems.section(() -> CorsConfig.from(http.section("cors")))),
+                stream.integer("bufferMax", 256, 1, 100_000),
+                stream.integer("maxPerCaller", 32, 1, 100_000),
+                stream.integer("maxOpen", 10_000, 1, 1_000_000)),
+            problems.section(() -> CorsConfig.from(http.section("cors"))),
+            publicUrl(http, production)),
         problems.section(() -> DatabaseConfig.from(root.section("database"), production)),
         new DataConfig(
             data.integer("instances", 1, 1, 64),

@@ -45,7 +45,8 @@ public record AuthConfig(
    * Guest pairings: how long one lasts unless the editor asks otherwise ({@code defaultTtl}) and
    * at most ({@code maxTtl}); after {@code maxFailedClaims} wrong codes for one pairing it is
    * locked; one client may fail {@code clientFailedClaims} claims per {@code clientWindow};
-   * {@code claimUrl} is where a phone opens the code (the code is appended).
+   * {@code claimUrl} is where a phone opens the code (the code is appended); empty, the default,
+   * means the service's own pairing page under {@code http.publicUrl}.
    */
   public record PairingConfig(Duration defaultTtl, Duration maxTtl, int maxFailedClaims, int clientFailedClaims,
                               Duration clientWindow, String claimUrl) {}
@@ -119,7 +120,7 @@ public record AuthConfig(
             pairing.integer("maxFailedClaims", 5, 1, 100),
             pairing.integer("clientFailedClaims", 10, 1, 10_000),
             pairing.duration("clientWindow", Duration.ofMinutes(15), Duration.ofSeconds(1), Duration.ofDays(1)),
-            pairing.string("claimUrl", "https://scan.maticsapp.com/pair?code=")));
+            pairing.string("claimUrl", "").trim()));
   }
 
   private static void checkUrl(String key, String url, boolean production) {

@@ -33,6 +33,7 @@ public final class ConfigLoader {
     Map<String, String> map = new LinkedHashMap<>();
     map.put("PORT", "http.port");
     map.put("HTTP_HOST", "http.host");
+    map.put("PUBLIC_URL", "http.publicUrl");
     map.put("HTTP_INSTANCES", "http.instances");
     map.put("DATA_INSTANCES", "data.instances");
     map.put("DATABASE_URL", "database.url");
@@ -52,6 +53,8 @@ public final class ConfigLoader {
     map.put("HTTP_STREAM_HEARTBEAT", "http.stream.heartbeat");
     map.put("HTTP_STREAM_REPLAY_MAX", "http.stream.replayMax");
     map.put("HTTP_STREAM_BUFFER_MAX", "http.stream.bufferMax");
+    map.put("HTTP_STREAM_MAX_PER_CALLER", "http.stream.maxPerCaller");
+    map.put("HTTP_STREAM_MAX_OPEN", "http.stream.maxOpen");
     map.put("SHUTDOWN_GRACE", "http.shutdownGrace");
     map.put("DRAIN_TIMEOUT", "http.drainTimeout");
     map.put("DB_PIPELINING_LIMIT", "database.pipeliningLimit");
@@ -167,6 +170,18 @@ public final class ConfigLoader {
       return AppConfig.from(environment, merged);
     } catch (ConfigException e) {
       throw e.withVariables(VARIABLES_BY_KEY, origin);
+    }
+  }
+
+  /**
+   * A duration in the configuration's syntax ({@code 300}, {@code 10s}, {@code 500ms}, {@code 5m},
+   * {@code 1h}), for the places outside the files that accept the same; null when it is not one.
+   */
+  public static java.time.Duration duration(String text) {
+    try {
+      return ConfigReader.parseDuration("duration", text);
+    } catch (ConfigException e) {
+      return null;
     }
   }
 

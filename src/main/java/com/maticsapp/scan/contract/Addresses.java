@@ -26,6 +26,16 @@ public final class Addresses {
   /** The delivery header that carries the caller's credential: {@code Bearer <token>}. */
   public static final String AUTHORIZATION = "authorization";
 
+  /**
+   * The delivery header a sender in this process sets to {@link #REPLY_RECORD} to receive typed
+   * replies ({@link Reply} records such as {@link ScanOutcome}, {@link LookupResult}) by
+   * reference instead of their JSON documents. Without it every reply is the JSON document.
+   */
+  public static final String REPLY = "reply";
+
+  /** The value of {@link #REPLY} that asks for records. */
+  public static final String REPLY_RECORD = "record";
+
   // ---- Public: for internal consumers as much as for the HTTP verticle ----
 
   /**

@@ -7,6 +7,7 @@ import com.maticsapp.scan.auth.PairingCodes;
 import com.maticsapp.scan.auth.Permission;
 import com.maticsapp.scan.contract.ServiceFailure;
 import com.maticsapp.scan.config.AuthConfig;
+import com.maticsapp.scan.config.ConfigLoader;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
@@ -100,7 +101,8 @@ final class AccessOperations {
 
   /**
    * Opens a pairing: {@code {table_id, column_id | column_name, expires_in?, label?}} →
-   * the pairing with its {@code code} (shown once; only its hash is kept) and {@code claim_url}.
+   * the pairing with its {@code code} (shown once; only its hash is kept). The HTTP side adds the
+   * {@code claim_url} (an address of its own).
    */
   Future<JsonObject> openPairing(Caller caller, JsonObject body) {
     Permission.EDIT.requireCallerKind(caller);
@@ -111,11 +113,28 @@ final class AccessOperations {
     if (!fields.has("column_id") && !fields.has("column_name")) {
       fields.error("column_id", "column_id or column_name is required");
     }
-    Long expiresIn = fields.integer("expires_in", 60, pairing.maxTtl().toSeconds());
+    Duration ttl = expiresIn(fields, body);
     String label = fields.string("label", false, 100);
     fields.throwIfInvalid();
-    Duration ttl = expiresIn == null ? pairing.defaultTtl() : Duration.ofSeconds(expiresIn);
     return draw(caller, tableId, columnId, columnName, label, ttl, 1);
+  }
+
+  /**
+   * {@code expires_in}: whole seconds, or a duration in the configuration's syntax ({@code 90m},
+   * {@code 8h}); 60 s up to {@code auth.pairing.maxTtl}. Absent: {@code auth.pairing.defaultTtl}.
+   */
+  private Duration expiresIn(Fields fields, JsonObject body) {
+    if (!(body.getValue("expires_in") instanceof String text)) {
+      Long seconds = fields.integer("expires_in", 60, pairing.maxTtl().toSeconds());
+      return seconds == null ? pairing.defaultTtl() : Duration.ofSeconds(seconds);
+    }
+    Duration ttl = ConfigLoader.duration(text);
+    if (ttl == null || text.length() > 20) {
+      fields.error("expires_in", "must be whole seconds or a duration such as 90m or 8h");
+    } else if (ttl.toSeconds() < 60 || ttl.compareTo(pairing.maxTtl()) > 0) {
+      fields.error("expires_in", "must be between 60s and " + pairing.maxTtl().toSeconds() + "s");
+    }
+    return ttl;
   }
 
   /** A selector collision (one in millions) inserts nothing: draw another code. */
@@ -126,7 +145,6 @@ final class AccessOperations {
       if (opened != null) {
         return Future.succeededFuture(opened
             .put("code", code.display())
-            .put("claim_url", pairing.claimUrl() + code.display())
             .put("status", "active"));
       }
       if (attempt >= MAX_DRAWS) {

@@ -34,7 +34,7 @@ final class DatabaseFailures {
     if (failure instanceof ServiceFailure) {
       return Kind.CLIENT;
     }
-    if (failure instanceof ConnectionPoolTooBusyException) {
+    if (failure instanceof ConnectionPoolTooBusyException || failure instanceof QueueRefusal) {
       return Kind.POOL_EXHAUSTED;
     }
     if (failure instanceof PgException pg) {
@@ -55,6 +55,8 @@ final class DatabaseFailures {
       return Kind.UNAVAILABLE;
     }
     if (failure instanceof VertxException) {
+      // The pool's own "Timeout waiting for connection" and the client's connection errors
+      // are plain VertxExceptions: their text is all Vert.x gives to tell them apart.
       String message = String.valueOf(failure.getMessage()).toLowerCase(Locale.ROOT);
       if (message.contains("timeout")) {
         return Kind.POOL_EXHAUSTED;
@@ -75,15 +77,20 @@ final class DatabaseFailures {
       return serviceFailure;
     }
     return switch (kind(failure)) {
-      case POOL_EXHAUSTED -> ServiceFailure.unavailable(
-          failure instanceof ConnectionPoolTooBusyException
-              ? "the database wait queue is full; retry shortly"
-              : "no database connection became free in time; retry shortly");
+      case POOL_EXHAUSTED -> ServiceFailure.unavailable(queueFull(failure)
+          ? "the database wait queue is full; retry shortly"
+          : "no database connection became free in time; retry shortly");
       case UNAVAILABLE -> ServiceFailure.unavailable("the database is unavailable; retry shortly");
       case TIMEOUT -> ServiceFailure.timeout("the database did not answer within the statement deadline");
       case CLIENT -> clientFailure((PgException) failure);
       case UNEXPECTED -> new ServiceFailure(500, "Internal error", "an unexpected database error occurred", java.util.List.of());
     };
+  }
+
+  /** For a pool-exhaustion failure: the wait queue was full (rather than the wait too long). */
+  static boolean queueFull(Throwable failure) {
+    return failure instanceof ConnectionPoolTooBusyException
+        || failure instanceof QueueRefusal refusal && refusal.reason() == QueueRefusal.Reason.QUEUE_FULL;
   }
 
   private static ServiceFailure clientFailure(PgException pg) {

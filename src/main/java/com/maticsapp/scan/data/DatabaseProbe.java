@@ -31,6 +31,11 @@ final class DatabaseProbe {
     this.registry = registry;
   }
 
+  /** The {@code data.database.status} answer to {@code {active: boolean}}. */
+  Future<JsonObject> answer(JsonObject request) {
+    return status(request.getBoolean("active", false));
+  }
+
   /** {@code {up, evidence, round_trip_ms?, last_success_ms_ago, server_version, error?, pool}}. */
   Future<JsonObject> status(boolean active) {
     long sinceSuccess = activity.millisSinceSuccess();

@@ -1,6 +1,7 @@
 package com.maticsapp.scan.data;
 
 import com.maticsapp.scan.contract.LookupRequest;
+import com.maticsapp.scan.contract.LookupResult;
 import com.maticsapp.scan.auth.Caller;
 import com.maticsapp.scan.auth.Permission;
 import com.maticsapp.scan.contract.ServiceFailure;
@@ -55,14 +56,14 @@ final class LookupStore {
     this.maxMatchedRows = maxMatchedRows;
   }
 
-  /** {@code {rows: [{id, data}], normalized_value, column_id}}. */
-  Future<JsonObject> lookup(LookupRequest request, Caller caller) {
+  /** The rows the barcode matches, if the caller may look it up. */
+  Future<LookupResult> lookup(LookupRequest request, Caller caller) {
     Tuple params = Tuple.of(request.tableId(), request.columnId(), request.columnName(), request.barcode(), maxMatchedRows)
         .addString(caller.memberId()).addUUID(caller.pairingId());
-    return client.preparedQuery(LOOKUP).execute(params).map(rows -> toJson(request, rows));
+    return client.preparedQuery(LOOKUP).execute(params).map(rows -> result(request, rows));
   }
 
-  private static JsonObject toJson(LookupRequest request, RowSet<Row> rows) {
+  private static LookupResult result(LookupRequest request, RowSet<Row> rows) {
     Row first = rows.iterator().next();
     Permission.LOOKUP.require(first.getString("caller_role"), first.getUUID("column_id"),
         "table " + request.tableId() + " does not exist");
@@ -78,9 +79,6 @@ final class LookupStore {
         matches.add(new JsonObject().put("id", SqlValues.uuid(row, "row_id")).put("data", row.getValue("data")));
       }
     }
-    return new JsonObject()
-        .put("rows", matches)
-        .put("normalized_value", first.getString("normalized"))
-        .put("column_id", SqlValues.uuid(first, "column_id"));
+    return new LookupResult(matches, first.getString("normalized"), SqlValues.uuid(first, "column_id"));
   }
 }

@@ -1,14 +1,14 @@
 package com.maticsapp.scan.data;
 
+import com.maticsapp.scan.contract.ScanOutcome;
 import com.maticsapp.scan.contract.ScanRequest;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.VertxException;
-import io.vertx.core.http.ConnectionPoolTooBusyException;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 
 /**
@@ -25,8 +25,10 @@ import java.util.List;
  *
  * <p>This queue is the scans' wait queue, so it obeys the pool's limits: at most
  * {@code maxQueued} requests wait (more are refused at once) and no scan waits longer than
- * {@code maxWaitMillis} (it is refused then). Both come back as pool-exhaustion failures,
- * which the caller answers with 503 and Retry-After.
+ * {@code maxWaitMillis} (it is refused then). Both come back as {@link QueueRefusal}s,
+ * pool-exhaustion failures that the caller answers with 503 and Retry-After. A scan queued
+ * again for a retry waits afresh, as a retry asking the pool again would, and the expiry sweep
+ * runs whenever anything is queued, however it got there.
  *
  * <p>On shutdown, {@link #whenIdle()} tells the data verticle when every scan it accepted has
  * an outcome (nothing queued, no statement on the wire, no retry pending), so the database
@@ -34,31 +36,33 @@ import java.util.List;
  *
  * <p>Runs on the data verticle's event loop only; no locking needed.
  */
-final class ScanCoalescer {
+final class ScanCoalescer implements Dispatcher.Drainable {
 
-  /** One scan waiting for, or being, written. Its outcome: a {@link ScanStore.Recorded}, a ServiceFailure, or a database failure (Throwable). */
+  /** Writes scans with one statement: {@link ScanStore#record} (a fake in unit tests). */
+  @FunctionalInterface
+  interface Writer {
+    Future<List<ScanOutcome>> record(List<ScanRequest> scans);
+  }
+
+  /** One scan waiting for, or being, written. */
   private static final class Pending {
     final ScanRequest request;
-    final Promise<Object> outcome;
-    final long enqueuedAt;
+    final Promise<ScanOutcome> outcome;
+    /** When the request arrived: the retry budget counts from here. */
+    final long arrivedAt;
     final Waiter waiter;
+    /** When it last joined the queue: its wait for a statement counts from here. */
+    long queuedAt;
     int attempts;
     /** A statement carrying it failed in a way that may have committed (connection lost). */
     boolean maybeCommitted;
 
-    Pending(ScanRequest request, Promise<Object> outcome, long enqueuedAt, Waiter waiter) {
+    Pending(ScanRequest request, Promise<ScanOutcome> outcome, long arrivedAt, Waiter waiter) {
       this.request = request;
       this.outcome = outcome;
-      this.enqueuedAt = enqueuedAt;
+      this.arrivedAt = arrivedAt;
+      this.queuedAt = arrivedAt;
       this.waiter = waiter;
-    }
-
-    ScanRequest request() {
-      return request;
-    }
-
-    Promise<Object> outcome() {
-      return outcome;
     }
   }
 
@@ -68,7 +72,7 @@ final class ScanCoalescer {
   }
 
   private final Vertx vertx;
-  private final ScanStore store;
+  private final Writer store;
   private final Retries retries;
   private final int maxBatch;
   private final int maxInFlight;
@@ -82,7 +86,7 @@ final class ScanCoalescer {
   private long sweeper = -1;
   private Promise<Void> idle;
 
-  ScanCoalescer(Vertx vertx, ScanStore store, Retries retries, int maxBatch, int maxInFlight, int maxQueued,
+  ScanCoalescer(Vertx vertx, Writer store, Retries retries, int maxBatch, int maxInFlight, int maxQueued,
                 long maxWaitMillis) {
     this.vertx = vertx;
     this.store = store;
@@ -97,26 +101,23 @@ final class ScanCoalescer {
    * The outcome of each scan, in order; the future itself never fails. Like the pool's wait
    * queue, the limit counts waiting requests (a batch is one request).
    */
-  Future<List<Object>> record(List<ScanRequest> scans) {
+  Future<List<ScanOutcome>> record(List<ScanRequest> scans) {
     if (maxQueued >= 0 && inFlight >= maxInFlight && waitingRequests >= maxQueued) {
-      ConnectionPoolTooBusyException full =
-          new ConnectionPoolTooBusyException("scan wait queue reached its limit of " + maxQueued + " requests");
-      return Future.succeededFuture(scans.stream().<Object>map(scan -> full).toList());
+      ScanOutcome full = new ScanOutcome.Failed(new QueueRefusal(QueueRefusal.Reason.QUEUE_FULL,
+          "scan wait queue reached its limit of " + maxQueued + " requests"));
+      return Future.succeededFuture(scans.stream().map(scan -> full).toList());
     }
     long now = System.currentTimeMillis();
     Waiter waiter = new Waiter();
     waiter.queued = scans.size();
     waitingRequests++;
-    List<Future<Object>> outcomes = new ArrayList<>(scans.size());
+    List<Future<ScanOutcome>> outcomes = new ArrayList<>(scans.size());
     for (ScanRequest scan : scans) {
-      Promise<Object> outcome = Promise.promise();
+      Promise<ScanOutcome> outcome = Promise.promise();
       queue.add(new Pending(scan, outcome, now, waiter));
       outcomes.add(outcome.future());
     }
     drain();
-    if (!queue.isEmpty() && sweeper < 0) {
-      sweeper = vertx.setPeriodic(Math.max(10, Math.min(100, maxWaitMillis / 4)), id -> expire());
-    }
     return Future.all(outcomes).map(all -> all.list());
   }
 
@@ -124,7 +125,7 @@ final class ScanCoalescer {
     while (inFlight < maxInFlight && !queue.isEmpty()) {
       List<Pending> batch = new ArrayList<>(Math.min(queue.size(), maxBatch));
       while (batch.size() < maxBatch && !queue.isEmpty()) {
-        batch.add(dequeue());
+        batch.add(dequeue(queue.poll()));
       }
       inFlight++;
       write(batch).onComplete(done -> {
@@ -133,10 +134,14 @@ final class ScanCoalescer {
         checkIdle();
       });
     }
+    if (!queue.isEmpty() && sweeper < 0) {
+      sweeper = vertx.setPeriodic(Math.max(10, Math.min(100, maxWaitMillis / 4)), id -> expire());
+    }
   }
 
   /** Scans queued, being written, or waiting to be retried (for the shutdown log). */
-  int busy() {
+  @Override
+  public int busy() {
     return queue.size() + inFlight + retriesPending;
   }
 
@@ -144,7 +149,8 @@ final class ScanCoalescer {
    * Completes once nothing is queued, no statement is on the wire and no retry is pending:
    * every scan accepted so far has its outcome.
    */
-  Future<Void> whenIdle() {
+  @Override
+  public Future<Void> whenIdle() {
     if (busy() == 0) {
       return Future.succeededFuture();
     }
@@ -162,11 +168,19 @@ final class ScanCoalescer {
     }
   }
 
-  /** Refuses the scans that have waited longer than the pool's connection timeout. */
+  /**
+   * Refuses the scans that have waited longer than the pool's connection timeout. A requeued
+   * retry sits at the head with a later {@code queuedAt}, so the whole queue is looked at.
+   */
   private void expire() {
     long oldest = System.currentTimeMillis() - maxWaitMillis;
-    while (!queue.isEmpty() && queue.peek().enqueuedAt < oldest) {
-      dequeue().outcome().complete(new VertxException("Timeout waiting for connection", true));
+    for (Iterator<Pending> it = queue.iterator(); it.hasNext(); ) {
+      Pending pending = it.next();
+      if (pending.queuedAt < oldest) {
+        it.remove();
+        dequeue(pending).outcome.complete(new ScanOutcome.Failed(new QueueRefusal(QueueRefusal.Reason.WAITED_TOO_LONG,
+            "scan waited more than " + maxWaitMillis + " ms for a statement")));
+      }
     }
     if (queue.isEmpty()) {
       vertx.cancelTimer(sweeper);
@@ -175,8 +189,8 @@ final class ScanCoalescer {
     checkIdle();
   }
 
-  private Pending dequeue() {
-    Pending next = queue.poll();
+  /** Bookkeeping for a scan that has just left the queue. */
+  private Pending dequeue(Pending next) {
     if (--next.waiter.queued == 0) {
       waitingRequests--;
     }
@@ -188,18 +202,19 @@ final class ScanCoalescer {
     if (pending.waiter.queued++ == 0) {
       waitingRequests++;
     }
+    pending.queuedAt = System.currentTimeMillis();
     queue.addFirst(pending);
     drain();
   }
 
   private Future<Void> write(List<Pending> batch) {
-    List<ScanRequest> requests = batch.stream().map(Pending::request).toList();
+    List<ScanRequest> requests = batch.stream().map(pending -> pending.request).toList();
     batch.forEach(pending -> pending.attempts++);
     return store.record(requests).transform(result -> {
       if (result.succeeded()) {
-        List<Object> outcomes = result.result();
+        List<ScanOutcome> outcomes = result.result();
         for (int i = 0; i < batch.size(); i++) {
-          batch.get(i).outcome().complete(settled(batch.get(i), outcomes.get(i)));
+          batch.get(i).outcome.complete(settled(batch.get(i), outcomes.get(i)));
         }
         return Future.succeededFuture();
       }
@@ -223,10 +238,10 @@ final class ScanCoalescer {
    */
   private void retryOrFail(Pending pending, Throwable failure) {
     long delay = pending.request.id() != null && Retries.isTransient(failure)
-        ? retries.delayBeforeRetry(pending.attempts, pending.enqueuedAt)
+        ? retries.delayBeforeRetry(pending.attempts, pending.arrivedAt)
         : -1;
     if (delay < 0) {
-      pending.outcome.complete(failure);
+      pending.outcome.complete(new ScanOutcome.Failed(failure));
       return;
     }
     pending.maybeCommitted = true;
@@ -242,17 +257,17 @@ final class ScanCoalescer {
    * A retried scan that finds itself already stored was committed by its own earlier attempt
    * (the reply was lost with the connection): for this request it is new, not a replay.
    */
-  private static Object settled(Pending pending, Object outcome) {
-    if (pending.maybeCommitted && outcome instanceof ScanStore.Recorded recorded && !recorded.created()) {
-      return new ScanStore.Recorded(recorded.scan(), true);
+  private static ScanOutcome settled(Pending pending, ScanOutcome outcome) {
+    if (pending.maybeCommitted && outcome instanceof ScanOutcome.Replayed replayed) {
+      return new ScanOutcome.Recorded(replayed.scan());
     }
     return outcome;
   }
 
   private Future<Void> writeAlone(Pending pending) {
-    return store.record(List.of(pending.request())).transform(result -> {
+    return store.record(List.of(pending.request)).transform(result -> {
       if (result.succeeded()) {
-        pending.outcome().complete(settled(pending, result.result().get(0)));
+        pending.outcome.complete(settled(pending, result.result().get(0)));
       } else {
         retryOrFail(pending, result.cause());
       }

@@ -1,5 +1,6 @@
 package com.maticsapp.scan.data;
 
+import com.maticsapp.scan.contract.ScanOutcome;
 import com.maticsapp.scan.contract.ScanRequest;
 import com.maticsapp.scan.auth.Permission;
 import com.maticsapp.scan.contract.ServiceFailure;
@@ -120,14 +121,12 @@ final class ScanStore {
     this.maxMatchedRows = maxMatchedRows;
   }
 
-  /** The outcome of one item: the scan record and whether this request created it. */
-  record Recorded(JsonObject scan, boolean created) {}
-
   /**
-   * Records the scans and returns, in order, either a {@link Recorded} or the
-   * {@link ServiceFailure} of that item.
+   * Records the scans and returns the outcome of each, in order: {@link ScanOutcome.Recorded},
+   * {@link ScanOutcome.Replayed} or {@link ScanOutcome.Refused} (never {@link ScanOutcome.Failed}:
+   * a database failure fails the whole future).
    */
-  Future<List<Object>> record(List<ScanRequest> scans) {
+  Future<List<ScanOutcome>> record(List<ScanRequest> scans) {
     int n = scans.size();
     Integer[] ord = new Integer[n];
     UUID[] ids = new UUID[n];
@@ -174,12 +173,12 @@ final class ScanStore {
         .compose(rows -> outcomes(scans, rows));
   }
 
-  private Future<List<Object>> outcomes(List<ScanRequest> scans, RowSet<Row> rows) {
-    List<Object> results = new ArrayList<>(scans.size());
+  private Future<List<ScanOutcome>> outcomes(List<ScanRequest> scans, RowSet<Row> rows) {
+    List<ScanOutcome> results = new ArrayList<>(scans.size());
     List<UUID> unsettled = new ArrayList<>();
     for (Row row : rows) {
       ScanRequest request = scans.get(row.getInteger("ord"));
-      Object outcome = outcome(request, row);
+      ScanOutcome outcome = outcome(request, row);
       if (outcome == null) {
         // The same id is being inserted by a concurrent request that had not committed when
         // this statement took its snapshot: read the winner's record once it is visible.
@@ -199,7 +198,8 @@ final class ScanStore {
               ScanRequest request = scans.get(i);
               JsonObject scan = byId.get(request.id());
               results.set(i, scan == null
-                  ? ServiceFailure.conflict("a concurrent request with the same scan id did not complete; retry")
+                  ? new ScanOutcome.Refused(
+                      ServiceFailure.conflict("a concurrent request with the same scan id did not complete; retry"))
                   : replay(request, scan));
             }
           }
@@ -207,34 +207,35 @@ final class ScanStore {
         });
   }
 
-  /** A {@link Recorded}, a {@link ServiceFailure}, or null when the stored scan is not visible yet. */
-  private static Object outcome(ScanRequest request, Row row) {
+  /** The item's outcome, or null when the stored scan is not visible yet. */
+  private static ScanOutcome outcome(ScanRequest request, Row row) {
     // Access first: a caller without it learns nothing about the table's columns.
     ServiceFailure failure = Permission.SCAN.check(row.getString("caller_role"), row.getUUID("resolved_column_id"),
         "table " + request.tableId() + " does not exist");
     if (failure != null) {
-      return failure;
+      return new ScanOutcome.Refused(failure);
     }
     failure = TargetChecks.check(request.tableId(), request.columnId(), request.columnName(),
         row.getBoolean("table_found"), row.getBoolean("column_found"),
         row.getString("column_type"), row.getBoolean("barcode_valid"));
     if (failure != null) {
-      return failure;
+      return new ScanOutcome.Refused(failure);
     }
     if (row.getUUID("id") == null) {
       return null;
     }
     JsonObject scan = toJson(row);
-    return row.getBoolean("created") ? new Recorded(scan, true) : replay(request, scan);
+    return row.getBoolean("created") ? new ScanOutcome.Recorded(scan) : replay(request, scan);
   }
 
   /** A replay must be the same scan: an id reused for another barcode or table is a conflict. */
-  private static Object replay(ScanRequest request, JsonObject stored) {
+  private static ScanOutcome replay(ScanRequest request, JsonObject stored) {
     if (!request.tableId().toString().equals(stored.getString("table_id"))
         || !request.barcode().equals(stored.getString("barcode"))) {
-      return ServiceFailure.conflict("scan id " + request.id() + " was already used for a different scan");
+      return new ScanOutcome.Refused(
+          ServiceFailure.conflict("scan id " + request.id() + " was already used for a different scan"));
     }
-    return new Recorded(stored, false);
+    return new ScanOutcome.Replayed(stored);
   }
 
   static JsonObject toJson(Row row) {

@@ -14,12 +14,14 @@ final class AccessRoutes {
   private final Responses responses;
   private final ClaimGuard claims;
   private final int jsonMaxDepth;
+  private final PublicUrls urls;
 
-  AccessRoutes(DataClient data, Responses responses, ClaimGuard claims, int jsonMaxDepth) {
+  AccessRoutes(DataClient data, Responses responses, ClaimGuard claims, int jsonMaxDepth, PublicUrls urls) {
     this.data = data;
     this.responses = responses;
     this.claims = claims;
     this.jsonMaxDepth = jsonMaxDepth;
+    this.urls = urls;
   }
 
   /** GET /api/workspaces: the caller's workspaces with their role in each. */
@@ -54,8 +56,16 @@ final class AccessRoutes {
   /** POST /api/tables/:table_id/pairings {column_id | column_name, expires_in?, label?} */
   void openPairing(RoutingContext ctx) {
     JsonObject body = Requests.body(ctx, jsonMaxDepth);
-    JsonObject request = body.copy().put("table_id", Requests.pathId(ctx, "table_id").toString());
-    data.forward(ctx, Addresses.PAIRINGS_OPEN, request, 201);
+    JsonObject request = body.put("table_id", Requests.pathId(ctx, "table_id").toString());
+    // The claim URL is the front door's to make: it is an address of this HTTP service.
+    data.request(ctx, Addresses.PAIRINGS_OPEN, request).onComplete(opened -> {
+      if (opened.succeeded()) {
+        JsonObject pairing = opened.result();
+        responses.json(ctx, 201, pairing.put("claim_url", urls.claimUrl(ctx, pairing.getString("code"))));
+      } else {
+        responses.failure(ctx, opened.cause());
+      }
+    });
   }
 
   /** GET /api/tables/:table_id/pairings */

@@ -1,6 +1,8 @@
 package com.maticsapp.scan.http;
 
 import com.maticsapp.scan.contract.Addresses;
+import com.maticsapp.scan.contract.BusCodecs;
+import com.maticsapp.scan.contract.Reply;
 import com.maticsapp.scan.config.AppConfig;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -38,22 +40,35 @@ final class DataClient {
         Addresses.ROWS_BULK_CREATE, deadline(http.deadlines().bulk()));
   }
 
+  /**
+   * Requests go by reference (the document was parsed for this request and is not touched
+   * again) and ask for typed replies, which arrive by reference too ({@link BusCodecs}).
+   */
   private static DeliveryOptions deadline(Duration duration) {
-    return new DeliveryOptions().setSendTimeout(duration.toMillis()).setLocalOnly(true);
+    return new DeliveryOptions().setSendTimeout(duration.toMillis()).setLocalOnly(true)
+        .setCodecName(BusCodecs.JSON_BY_REFERENCE);
   }
 
   /**
    * Asks {@code address} with that route's deadline (past it the answer is a 504), on behalf of
    * the request's caller: the credential the request proved itself with travels in the
-   * {@link Addresses#AUTHORIZATION} header and is checked again by the data verticle.
+   * {@link Addresses#AUTHORIZATION} header and is checked again by the data verticle. The reply
+   * is the record the operation returns ({@link Reply}), or its JSON document.
    */
-  Future<JsonObject> request(RoutingContext ctx, String address, JsonObject body) {
+  <T> Future<T> ask(RoutingContext ctx, String address, JsonObject body, Class<T> replyType) {
     DeliveryOptions options = new DeliveryOptions(deliveryByAddress.getOrDefault(address, delivery));
+    options.addHeader(Addresses.REPLY, Addresses.REPLY_RECORD);
     String credential = ctx.get(Authentication.CREDENTIAL);
     if (credential != null) {
       options.addHeader(Addresses.AUTHORIZATION, credential);
     }
-    return vertx.eventBus().<JsonObject>request(address, body, options).map(reply -> reply.body());
+    return vertx.eventBus().request(address, body, options).map(reply -> replyType.cast(
+        replyType == JsonObject.class && reply.body() instanceof Reply typed ? typed.toJson() : reply.body()));
+  }
+
+  /** {@link #ask} for a reply read as its JSON document. */
+  Future<JsonObject> request(RoutingContext ctx, String address, JsonObject body) {
+    return ask(ctx, address, body, JsonObject.class);
   }
 
   /** Forwards and answers with {@code status} and the reply as the body. */

@@ -1,5 +1,6 @@
 package com.maticsapp.scan.http;
 
+import com.maticsapp.scan.contract.BusCodecs;
 import com.maticsapp.scan.Lifecycle;
 import com.maticsapp.scan.contract.ServiceFailure;
 import com.maticsapp.scan.config.AppConfig;
@@ -9,6 +10,7 @@ import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
@@ -53,19 +55,24 @@ public final class HttpVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    return vertx.fileSystem().readFile("openapi.yaml").compose(openApi -> {
-      responses = new Responses(config.http().retryAfter().toSeconds());
+    BusCodecs.register(vertx);
+    responses = new Responses(config.http().retryAfter().toSeconds());
+    Future<WebRoutes> loadedWeb = WebRoutes.load(vertx, responses);
+    return Future.all(vertx.fileSystem().readFile("openapi.yaml"), loadedWeb).compose(loaded -> {
+      Buffer openApi = loaded.resultAt(0);
+      WebRoutes web = loadedWeb.result();
       DataClient data = new DataClient(vertx, responses, config.http());
       ScanRoutes scans = new ScanRoutes(data, responses, config.limits());
       TableRoutes tables = new TableRoutes(data, config.limits());
       HealthRoutes health = new HealthRoutes(data, responses, registry, openApi);
       RateLimitHandler rateLimit = new RateLimitHandler(gate.limiter(), responses, registry);
       AdminAccess admin = new AdminAccess(config.admin(), gate.authenticator(), responses);
-      AccessRoutes access = new AccessRoutes(data, responses, gate.claims(), config.limits().jsonMaxDepth());
+      AccessRoutes access = new AccessRoutes(data, responses, gate.claims(), config.limits().jsonMaxDepth(),
+          new PublicUrls(config.http().publicUrl(), config.auth().pairing().claimUrl()));
       WebhookRoutes webhooks = new WebhookRoutes(data, responses, config.limits().jsonMaxDepth(), config.limits().pageMaxRows());
       Authentication authentication = new Authentication(gate.authenticator(), rateLimit, responses);
       Handler<RoutingContext> caller = authentication::required;
-      streams = new ScanStreamRoutes(vertx, data, responses, config.http().stream(), registry);
+      streams = new ScanStreamRoutes(vertx, data, responses, config.http().stream(), gate.streams(), registry);
       BodyHandler body = BodyHandler.create(false).setBodyLimit(config.http().bodyLimit());
       BodyHandler bulkBody = BodyHandler.create(false).setBodyLimit(config.http().bulkBodyLimit());
 
@@ -128,6 +135,14 @@ public final class HttpVerticle extends VerticleBase {
       router.post("/api/workspaces/:workspace_id/webhooks/:webhook_id/deliveries/:delivery_id/redeliver").handler(body).handler(caller).handler(webhooks::redeliver);
       router.post("/api/workspaces/:workspace_id/webhooks/:webhook_id/redeliver").handler(body).handler(caller).handler(webhooks::redeliverSince);
 
+      // The web client (open: the pages hold no data; the API behind them asks for a token).
+      router.get("/").handler(web::home);
+      router.get("/pair").handler(web::phone);
+      router.get("/desk").handler(web::desk);
+      router.get("/sw.js").handler(web::serviceWorker);
+      router.get("/manifest.webmanifest").handler(web::manifest);
+      router.get("/assets/:file").handler(web::asset);
+
       router.route().failureHandler(ctx -> failed(ctx, responses));
       router.errorHandler(400, ctx -> responses.problem(ctx, 400, "Bad request", "the request line or headers are malformed", null));
       router.errorHandler(404, ctx -> responses.problem(ctx, 404, "Not found", "no route for " + ctx.request().path(), null));
@@ -140,10 +155,15 @@ public final class HttpVerticle extends VerticleBase {
           .setPort(config.http().port() == 0 ? -1 : config.http().port())
           .setIdleTimeout(120)
           .setCompressionSupported(false)
+          // No cleartext HTTP/2 (neither prior knowledge nor Upgrade: h2c): an h2c upgrade passed
+          // through a proxy is itself a way past the proxy's rules, and without it each HTTP/1.x
+          // connection's pipeline is complete before its first byte, which RequestFraming needs.
+          .setHttp2ClearTextEnabled(false)
           .setMaxHeaderSize(config.http().maxHeaderSize())
           .setMaxInitialLineLength(config.http().maxInitialLineLength());
       return streams.start().compose(subscribed -> vertx.createHttpServer(options)
-          .requestHandler(router)
+          .connectionHandler(connection -> RequestFraming.strictDecoder(connection, options))
+          .requestHandler(this::request)
           .invalidRequestHandler(this::invalidRequest)
           .listen());
     }).onSuccess(started -> {
@@ -172,9 +192,19 @@ public final class HttpVerticle extends VerticleBase {
         .eventually(streams::unsubscribe);
   }
 
+  /** Every decoded request: to the router, unless its framing is ambiguous ({@link RequestFraming}). */
+  private void request(HttpServerRequest request) {
+    if (RequestFraming.ambiguous(request)) {
+      RequestFraming.refuse(request, responses);
+    } else {
+      router.handle(request);
+    }
+  }
+
   /**
    * A request Netty could not decode never reaches the router: a request line over
-   * {@code http.maxInitialLineLength} (414), headers over {@code http.maxHeaderSize} (431), or
+   * {@code http.maxInitialLineLength} (414), headers over {@code http.maxHeaderSize} (431), a
+   * chunked request that also carries Content-Length ({@link RequestFraming}: 400), or
    * anything else malformed (400). It gets a problem document like every other failure; Vert.x
    * closes the connection once the response is written, since the rest of what the client
    * sends on it cannot be framed.
@@ -184,6 +214,8 @@ public final class HttpVerticle extends VerticleBase {
     if (cause instanceof TooLongHttpLineException) {
       responses.problem(request, null, 414, "URI too long",
           "the request line exceeds " + config.http().maxInitialLineLength() + " bytes", null);
+    } else if (cause instanceof RequestFraming.AmbiguousFraming) {
+      responses.problem(request, null, 400, "Bad request", RequestFraming.DETAIL, null);
     } else if (cause instanceof TooLongHttpHeaderException) {
       responses.problem(request, null, 431, "Request header fields too large",
           "the request headers exceed " + config.http().maxHeaderSize() + " bytes", null);

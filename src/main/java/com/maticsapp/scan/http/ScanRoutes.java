@@ -1,20 +1,22 @@
 package com.maticsapp.scan.http;
 
-import com.maticsapp.scan.contract.LookupRequest;
-import com.maticsapp.scan.contract.ScanRequest;
 import com.maticsapp.scan.contract.Addresses;
+import com.maticsapp.scan.contract.LookupResult;
+import com.maticsapp.scan.contract.ScanBatchResult;
+import com.maticsapp.scan.contract.ScanOutcome;
 import com.maticsapp.scan.contract.ServiceFailure;
 import com.maticsapp.scan.contract.ServiceFailure.FieldError;
 import com.maticsapp.scan.config.AppConfig;
 import io.vertx.core.eventbus.ReplyException;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 
-import java.util.ArrayList;
 import java.util.List;
 
-/** Handlers for barcode lookups and scans: parse, ask the data verticle, answer. */
+/**
+ * Handlers for barcode lookups and scans: read what is HTTP's (a strict JSON body, path ids,
+ * query parameters), ask the data verticle, which validates the request, and answer.
+ */
 final class ScanRoutes {
 
   private final DataClient data;
@@ -34,17 +36,11 @@ final class ScanRoutes {
         .put("column_id", ctx.queryParams().get("column_id"))
         .put("column_name", ctx.queryParams().get("column_name"))
         .put("barcode", ctx.queryParams().get("value"));
-    try {
-      LookupRequest.parse(query, limits);
-    } catch (ServiceFailure failure) {
-      throw renamed(failure, "barcode", "value");
-    }
-    data.request(ctx, Addresses.SCANS_LOOKUP, query).onComplete(outcome -> {
+    data.ask(ctx, Addresses.SCANS_LOOKUP, query, LookupResult.class).onComplete(outcome -> {
       if (outcome.succeeded()) {
-        JsonObject found = outcome.result();
         responses.json(ctx, 200, new JsonObject()
-            .put("rows", found.getJsonArray("rows"))
-            .put("normalized_value", found.getString("normalized_value")));
+            .put("rows", outcome.result().rows())
+            .put("normalized_value", outcome.result().normalizedValue()));
       } else if (outcome.cause() instanceof ReplyException reply && reply.failureCode() == 422) {
         responses.problem(ctx, renamed(ServiceFailure.of(reply), "barcode", "value"));
       } else {
@@ -56,14 +52,11 @@ final class ScanRoutes {
   /** POST /api/scans: 201 for a new scan, 200 for a replay of a known id. */
   void record(RoutingContext ctx) {
     JsonObject body = Requests.body(ctx, limits.jsonMaxDepth());
-    List<FieldError> errors = new ArrayList<>();
-    if (ScanRequest.parse(body, "", limits, errors) == null) {
-      throw ServiceFailure.invalid(errors);
-    }
-    data.request(ctx, Addresses.SCANS_RECORD, body).onComplete(outcome -> {
-      if (outcome.succeeded()) {
-        JsonObject reply = outcome.result();
-        responses.json(ctx, reply.getBoolean("created") ? 201 : 200, reply.getJsonObject("scan"));
+    data.ask(ctx, Addresses.SCANS_RECORD, body, ScanOutcome.class).onComplete(outcome -> {
+      if (outcome.result() instanceof ScanOutcome.Recorded recorded) {
+        responses.json(ctx, 201, recorded.scan());
+      } else if (outcome.result() instanceof ScanOutcome.Replayed replayed) {
+        responses.json(ctx, 200, replayed.scan());
       } else {
         responses.failure(ctx, outcome.cause());
       }
@@ -73,26 +66,15 @@ final class ScanRoutes {
   /** POST /api/scans/batch: always 200 with one result per item (each has its own status). */
   void recordBatch(RoutingContext ctx) {
     JsonObject body = Requests.body(ctx, limits.jsonMaxDepth(), "scans");
-    JsonArray scans = body.getValue("scans") instanceof JsonArray array ? array : null;
-    if (scans == null) {
-      throw ServiceFailure.invalid("scans", "is required and must be an array");
-    }
-    if (scans.isEmpty() || scans.size() > limits.batchMaxScans()) {
-      throw ServiceFailure.invalid("scans", "must have between 1 and " + limits.batchMaxScans() + " items");
-    }
-    data.request(ctx, Addresses.SCANS_RECORD_BATCH, body).onComplete(outcome -> {
+    data.ask(ctx, Addresses.SCANS_RECORD_BATCH, body, ScanBatchResult.class).onComplete(outcome -> {
       if (outcome.failed()) {
         responses.failure(ctx, outcome.cause());
-        return;
-      }
-      JsonArray results = outcome.result().getJsonArray("results");
-      boolean allUnavailable = results.stream().allMatch(r -> ((JsonObject) r).getInteger("status") == 503);
-      if (allUnavailable) {
+      } else if (outcome.result().allUnavailable()) {
         // Nothing was recorded and nothing can be right now: say so at the HTTP level, so a
         // syncing phone backs off and retries the whole queue (its ids make that safe).
         responses.problem(ctx, 503, "Service unavailable", "no scan of the batch could be recorded now; retry shortly", null);
       } else {
-        responses.json(ctx, 200, outcome.result());
+        responses.json(ctx, 200, outcome.result().toJson());
       }
     });
   }
@@ -105,9 +87,6 @@ final class ScanRoutes {
         .put("column_name", ctx.queryParams().get("column_name"))
         .put("limit", Requests.intParam(ctx, "limit", 1, limits.pageMaxScans()))
         .put("before", ctx.queryParams().get("before"));
-    if (query.getString("table_id") == null) {
-      throw ServiceFailure.invalid("table_id", "is required");
-    }
     data.forward(ctx, Addresses.SCANS_LIST, query, 200);
   }
 

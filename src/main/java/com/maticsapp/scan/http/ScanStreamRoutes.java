@@ -35,8 +35,12 @@ import java.util.Set;
  * asked for its replay, so nothing recorded in between is missed.
  *
  * <p>Metrics: {@code matic_scan_streams_opened_total}, {@code matic_scan_streams_ended_total}
- * by {@code reason} ({@code client}, {@code overflow}, {@code shutdown}) and the gauge
- * {@code matic_scan_streams_open}.
+ * by {@code reason} ({@code client}, {@code overflow}, {@code shutdown}), the gauge
+ * {@code matic_scan_streams_open}, and {@code matic_scan_streams_refused_total} by
+ * {@code limit} ({@code caller}, {@code instance}).
+ *
+ * <p>Bounds ({@link StreamSlots}): a caller over {@code http.stream.maxPerCaller} open streams
+ * gets 429, an instance at {@code http.stream.maxOpen} answers 503; both with Retry-After.
  */
 final class ScanStreamRoutes {
 
@@ -44,21 +48,25 @@ final class ScanStreamRoutes {
   static final String OPENED = "matic.scan.streams.opened";
   static final String ENDED = "matic.scan.streams.ended";
   static final String OPEN = "matic.scan.streams.open";
+  static final String REFUSED = "matic.scan.streams.refused";
 
   private final Vertx vertx;
   private final DataClient data;
   private final Responses responses;
   private final AppConfig.StreamConfig config;
+  private final StreamSlots slots;
   private final MeterRegistry registry;
   /** Table id → its open (or opening) streams on this instance. */
   private final Map<String, Set<ScanStream>> byTable = new HashMap<>();
   private MessageConsumer<JsonObject> consumer;
 
-  ScanStreamRoutes(Vertx vertx, DataClient data, Responses responses, AppConfig.StreamConfig config, MeterRegistry registry) {
+  ScanStreamRoutes(Vertx vertx, DataClient data, Responses responses, AppConfig.StreamConfig config, StreamSlots slots,
+                   MeterRegistry registry) {
     this.vertx = vertx;
     this.data = data;
     this.responses = responses;
     this.config = config;
+    this.slots = slots;
     this.registry = registry;
     // One gauge per registry, whichever instance registers it first; it reads the counters.
     Gauge.builder(OPEN, registry, r -> total(r, OPENED) - total(r, ENDED))
@@ -99,6 +107,14 @@ final class ScanStreamRoutes {
   /** GET /api/tables/:table_id/scans/stream */
   void stream(RoutingContext ctx) {
     String tableId = Requests.pathId(ctx, "table_id").toString();
+    String caller = RateLimiter.callerKey(Authentication.caller(ctx));
+    StreamSlots.Refusal refusal = slots.acquire(caller);
+    if (refusal != StreamSlots.Refusal.NONE) {
+      refused(ctx, refusal);
+      return;
+    }
+    // Given back when the response ends or the connection closes, whichever way the stream goes.
+    ctx.addEndHandler(done -> slots.release(caller));
     String lastEventId = lastEventId(ctx);
     ScanCursor resume = ScanCursor.decode(lastEventId);
     ScanStream stream = new ScanStream(vertx, ctx, tableId, resume, resume == null ? lastEventId : null, config, this::ended);
@@ -120,6 +136,19 @@ final class ScanStreamRoutes {
         responses.failure(ctx, since.cause());
       }
     });
+  }
+
+  private void refused(RoutingContext ctx, StreamSlots.Refusal refusal) {
+    boolean caller = refusal == StreamSlots.Refusal.CALLER;
+    Counter.builder(REFUSED).description("Live scan streams refused, by the limit that was reached: caller, instance")
+        .tag("limit", caller ? "caller" : "instance").register(registry).increment();
+    if (caller) {
+      responses.problem(ctx, 429, "Too many requests", "this caller already holds " + slots.maxPerCaller()
+          + " live scan streams (http.stream.maxPerCaller); close one or retry later", null);
+    } else {
+      responses.problem(ctx, 503, "Service unavailable", "this instance holds its most live scan streams ("
+          + slots.maxOpen() + "); retry later", null);
+    }
   }
 
   /** The Last-Event-ID header (what EventSource sends on reconnect), else ?last_event_id=; blank is none. */

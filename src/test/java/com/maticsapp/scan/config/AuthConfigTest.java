@@ -28,7 +28,8 @@ class AuthConfigTest extends ConfigTestBase {
     assertThat(failureExactly(Map.of("ENVIRONMENT", "production", "AUTH_JWT_SECRET", ProductionSecrets.JWT_SECRET)).getMessage())
         .contains("auth.guestTokenSecret");
     AppConfig withJwksOnly = loadExactly(Map.of("ENVIRONMENT", "production", "AUTH_JWKS_URL", "https://idp.example.com/.well-known/jwks.json",
-        "GUEST_TOKEN_SECRET", ProductionSecrets.GUEST_SECRET, "DATABASE_URL", ProductionSecrets.DATABASE_URL));
+        "GUEST_TOKEN_SECRET", ProductionSecrets.GUEST_SECRET, "DATABASE_URL", ProductionSecrets.DATABASE_URL,
+        "PUBLIC_URL", ProductionSecrets.PUBLIC_URL));
     assertThat(withJwksOnly.auth().enabled()).isTrue();
     assertThat(withJwksOnly.auth().hasUserKeys()).isTrue();
   }

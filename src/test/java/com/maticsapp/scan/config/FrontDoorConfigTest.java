@@ -204,4 +204,17 @@ class FrontDoorConfigTest extends ConfigTestBase {
   // ---------------------------------------------------------------- helpers
 
 
+
+  @Test
+  void publicUrlIsAnHttpsOriginInProductionAndOptionalElsewhere() {
+    assertThat(load(Map.of("ENVIRONMENT", "test")).http().publicUrl()).isEmpty();
+    assertThat(load(Map.of("ENVIRONMENT", "test", "PUBLIC_URL", "http://10.0.0.5:8080/")).http().publicUrl())
+        .as("trailing slash dropped").isEqualTo("http://10.0.0.5:8080");
+    assertThat(load(Map.of("ENVIRONMENT", "production", "PUBLIC_URL", "https://scan.example.com/door")).http().publicUrl())
+        .isEqualTo("https://scan.example.com/door");
+    assertThat(configFailure(Map.of("ENVIRONMENT", "production", "PUBLIC_URL", "http://scan.example.com")).getMessage())
+        .contains("http.publicUrl").contains("PUBLIC_URL").contains("https");
+    assertThat(configFailure(Map.of("ENVIRONMENT", "test", "PUBLIC_URL", "ftp://x")).key()).isEqualTo("http.publicUrl");
+    assertThat(configFailure(Map.of("ENVIRONMENT", "test", "PUBLIC_URL", "https://x/?a=1")).key()).isEqualTo("http.publicUrl");
+  }
 }

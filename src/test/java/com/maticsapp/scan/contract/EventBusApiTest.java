@@ -384,7 +384,7 @@ class EventBusApiTest extends ServiceTest {
   }
 
   @Test
-  void aBatchWithoutAScansArrayFailsAsAWholeAndAnEmptyOneIsAnEmptyAnswer() {
+  void aBatchWithoutAScansArrayOrWithAnEmptyOneFailsAsAWholeAsOverHttp() {
     ReplyException missing = failure(Addresses.SCANS_RECORD_BATCH, new JsonObject());
     assertThat(missing.failureCode()).isEqualTo(422);
     assertThat(fieldsOf(missing)).containsExactly("scans");
@@ -392,8 +392,42 @@ class EventBusApiTest extends ServiceTest {
     ReplyException notArray = failure(Addresses.SCANS_RECORD_BATCH, new JsonObject().put("scans", "x"));
     assertThat(notArray.failureCode()).isEqualTo(422);
 
-    assertThat(request(Addresses.SCANS_RECORD_BATCH, new JsonObject().put("scans", new JsonArray())))
-        .isEqualTo(new JsonObject().put("results", new JsonArray()));
+    // The same rule as POST /api/scans/batch: the data side owns it, whoever asks.
+    ReplyException empty = failure(Addresses.SCANS_RECORD_BATCH, new JsonObject().put("scans", new JsonArray()));
+    assertThat(empty.failureCode()).isEqualTo(422);
+    assertThat(fieldsOf(empty)).containsExactly("scans");
+  }
+
+  // ---------------------------------------------------------------- typed replies
+
+  @Test
+  void aSenderThatAsksForRecordsGetsTheRecordsThemselvesByReference() {
+    JsonObject table = fixtures.table();
+    String tableId = table.getString("id");
+    fixtures.row(tableId, new JsonObject().put("code", "TY-1"));
+    DeliveryOptions asRecords = new DeliveryOptions(FAST).addHeader(Addresses.REPLY, Addresses.REPLY_RECORD)
+        .setCodecName(BusCodecs.JSON_BY_REFERENCE);
+    JsonObject scan = scan(tableId, "code", "TY-1").put("id", UUID.randomUUID().toString());
+
+    Object first = bus().request(Addresses.SCANS_RECORD, scan, asRecords).await().body();
+    assertThat(first).isInstanceOf(ScanOutcome.Recorded.class);
+    Object again = bus().request(Addresses.SCANS_RECORD, scan, asRecords).await().body();
+    assertThat(again).isInstanceOf(ScanOutcome.Replayed.class);
+    assertThat(((ScanOutcome.Replayed) again).scan().getString("id")).isEqualTo(scan.getString("id"));
+
+    Object found = bus().request(Addresses.SCANS_LOOKUP, scan(tableId, "code", "ty-1"), asRecords).await().body();
+    assertThat(found).isInstanceOf(LookupResult.class);
+    assertThat(((LookupResult) found).rows()).hasSize(1);
+
+    Object batch = bus().request(Addresses.SCANS_RECORD_BATCH,
+        new JsonObject().put("scans", new JsonArray().add(scan).add(new JsonObject())), asRecords).await().body();
+    assertThat(batch).isInstanceOf(ScanBatchResult.class);
+    assertThat(((ScanBatchResult) batch).outcomes()).hasSize(2);
+    assertThat(((ScanBatchResult) batch).outcomes().get(0)).isInstanceOf(ScanOutcome.Replayed.class);
+    assertThat(((ScanBatchResult) batch).outcomes().get(1)).isInstanceOf(ScanOutcome.Refused.class);
+
+    // Without the header the same request is answered with the JSON document.
+    assertThat(request(Addresses.SCANS_RECORD, scan).getBoolean("created")).isFalse();
   }
 
   // ---------------------------------------------------------------- health.status

@@ -431,7 +431,7 @@ class BadInputTest extends ServiceTest {
     }
     all.add(json("pairing: no column", "POST", PAIRINGS, "{}", 422).expectField("column_id"));
     all.add(json("pairing: text column", "POST", PAIRINGS, "{\"column_name\":\"name\"}", 422).expectField("column_name"));
-    for (String expiresIn : List.of("0", "59", "86401", "-1", "1.5", "\"1h\"", "1e9")) {
+    for (String expiresIn : List.of("0", "59", "86401", "-1", "1.5", "\"25h\"", "\"59s\"", "\"soon\"", "\"\"", "1e9")) {
       all.add(json("pairing: expires_in " + expiresIn, "POST", PAIRINGS,
           "{\"column_name\":\"code\",\"expires_in\":" + expiresIn + "}", 422).expectField("expires_in"));
     }
@@ -517,6 +517,53 @@ class BadInputTest extends ServiceTest {
     assertThat(problem.getInteger("status")).isEqualTo(status);
     assertThat(problem.getString("title")).isNotBlank();
     assertThat(problem.getString("detail")).isNotBlank();
+  }
+
+  /**
+   * Both Content-Length and Transfer-Encoding (RFC 9112 §6.3): a proxy that frames by the
+   * length sees one request where a server reading chunks sees two, so the message is refused
+   * with 400 and the connection closed; the request smuggled behind it is never answered.
+   * Each case is followed on the same connection by a second request that would be answered
+   * 200 if the server kept reading.
+   */
+  static Stream<Object[]> ambiguousFraming() {
+    String smuggled = "GET /api/health HTTP/1.1\r\nHost: x\r\n\r\n";
+    String chunkedBody = "5\r\n{\"a\"}\r\n0\r\n\r\n";
+    return Stream.of(
+        new Object[] {"HTTP/1.1, chunked then a length", "POST /api/pairings/claim HTTP/1.1\r\nHost: x\r\n"
+            + "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n" + chunkedBody + smuggled},
+        new Object[] {"HTTP/1.1, a length then chunked", "POST /api/pairings/claim HTTP/1.1\r\nHost: x\r\n"
+            + "Content-Type: application/json\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n" + chunkedBody + smuggled},
+        new Object[] {"HTTP/1.1, lower-case names, a zero length", "POST /api/scans HTTP/1.1\r\nhost: x\r\n"
+            + "content-length: 0\r\ntransfer-encoding: chunked\r\n\r\n" + chunkedBody + smuggled},
+        new Object[] {"HTTP/1.1 on a GET", "GET /api/health HTTP/1.1\r\nHost: x\r\n"
+            + "Content-Length: 0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n" + smuggled},
+        new Object[] {"HTTP/1.1, a coding other than chunked", "POST /api/pairings/claim HTTP/1.1\r\nHost: x\r\n"
+            + "Content-Type: application/json\r\nContent-Length: 5\r\nTransfer-Encoding: identity\r\n\r\n{\"a\"}" + smuggled},
+        new Object[] {"HTTP/1.0 keep-alive, chunked and a length", "POST /api/pairings/claim HTTP/1.0\r\nHost: x\r\n"
+            + "Connection: keep-alive\r\nContent-Type: application/json\r\nContent-Length: 5\r\n"
+            + "Transfer-Encoding: chunked\r\n\r\n" + chunkedBody + smuggled});
+  }
+
+  @Order(5)
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("ambiguousFraming")
+  void aRequestWithBothLengthAndChunkedIsRefusedAndItsConnectionClosed(String name, String request) throws Exception {
+    // exchange() reads until the server closes: a server that kept the connection open fails here on the read timeout.
+    RawAnswer answer = exchange(request.getBytes(StandardCharsets.ISO_8859_1));
+    cases.incrementAndGet();
+    if (answer.status() >= 500) {
+      serverErrors.incrementAndGet();
+    } else if (answer.status() >= 400) {
+      clientErrors.incrementAndGet();
+    }
+    assertThat(answer.status()).as(name + ": " + answer.head()).isEqualTo(400);
+    assertThat(answer.head().toLowerCase(Locale.ROOT)).contains("content-type: application/problem+json");
+    assertThat(answer.body()).as("one answer on the connection, the smuggled request's never comes")
+        .doesNotContain("HTTP/1.");
+    JsonObject problem = new JsonObject(answer.body());
+    assertThat(problem.getInteger("status")).isEqualTo(400);
+    assertThat(problem.getString("detail")).contains("Content-Length").contains("Transfer-Encoding");
   }
 
   /**

@@ -60,7 +60,7 @@ class OpenApiDocumentTest {
     // Only the router is needed: no database, data or health verticle is deployed.
     http = new HttpVerticle(config, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
         new Gate(new Authenticator(vertx, config.auth()), RateLimiter.create(config.rateLimit()),
-            new ClaimGuard(10, 60_000, System::currentTimeMillis)));
+            new ClaimGuard(10, 60_000, System::currentTimeMillis), new StreamSlots(1, 1)));
     vertx.deployVerticle(http).await();
     try (InputStream in = getClass().getResourceAsStream("/openapi.yaml")) {
       assertThat(in).as("openapi.yaml on the class path").isNotNull();

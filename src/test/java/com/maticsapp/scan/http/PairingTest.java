@@ -75,8 +75,8 @@ class PairingTest extends ServiceTest {
     String code = pairing.getString("code");
     assertThat(code).matches(CODE);
     assertThat(pairing.getString("claim_url"))
-        .startsWith(service.config().auth().pairing().claimUrl())
-        .endsWith(code);
+        .as("without http.publicUrl, the service's own pairing page at the host the request came to")
+        .isEqualTo("http://127.0.0.1:" + service.port() + "/pair?code=" + code);
     assertThat(UUID.fromString(pairing.getString("id"))).isNotNull();
     assertThat(pairing.getString("status")).isEqualTo("active");
     assertThat(pairing.getString("table_id")).isEqualTo(tableId);
@@ -109,6 +109,17 @@ class PairingTest extends ServiceTest {
         .doesNotContain(code).doesNotContain(code.replace("-", ""))
         .doesNotContain(short120.getString("code")).doesNotContain("claim_url");
     assertThat(pairings.stream().map(p -> ((JsonObject) p).containsKey("code"))).containsOnly(false);
+  }
+
+  @Test
+  void expiresInTakesTheConfigurationsDurationSyntaxToo() {
+    String tableId = fixtures.table().getString("id");
+    JsonObject ninetyMinutes = open(tableId, new JsonObject().put("column_name", "code").put("expires_in", "90m"));
+    assertThat(Duration.between(OffsetDateTime.parse(ninetyMinutes.getString("created_at")).toInstant(),
+        OffsetDateTime.parse(ninetyMinutes.getString("expires_at")).toInstant())).isEqualTo(Duration.ofMinutes(90));
+    JsonObject seconds = open(tableId, new JsonObject().put("column_name", "code").put("expires_in", "600"));
+    assertThat(Duration.between(OffsetDateTime.parse(seconds.getString("created_at")).toInstant(),
+        OffsetDateTime.parse(seconds.getString("expires_at")).toInstant())).isEqualTo(Duration.ofMinutes(10));
   }
 
   @Test

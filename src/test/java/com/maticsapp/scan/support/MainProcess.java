@@ -15,9 +15,12 @@ public final class MainProcess {
 
   private MainProcess() {}
 
-  public static ProcessBuilder builder(Map<String, String> env) {
+  public static ProcessBuilder builder(Map<String, String> env, String... args) {
     String javaBinary = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    ProcessBuilder builder = new ProcessBuilder(javaBinary, "-cp", System.getProperty("java.class.path"), Main.class.getName())
+    java.util.List<String> command = new java.util.ArrayList<>(
+        java.util.List.of(javaBinary, "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+    command.addAll(java.util.List.of(args));
+    ProcessBuilder builder = new ProcessBuilder(command)
         .directory(new File(System.getProperty("user.dir")))
         .redirectErrorStream(true);
     Map<String, String> environment = builder.environment();

@@ -1,0 +1,262 @@
+package com.maticsapp.scan.web;
+
+import com.google.zxing.BarcodeFormat;
+import com.maticsapp.scan.support.Browser;
+import com.maticsapp.scan.support.FakeCamera;
+import com.maticsapp.scan.support.FakeCamera.Shot;
+import com.maticsapp.scan.support.FreePorts;
+import com.maticsapp.scan.support.ServiceTest;
+import com.maticsapp.scan.support.Tokens;
+import com.maticsapp.scan.support.RunningService;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The web client in a real Chromium against the real service: the desk pairs a phone with a QR
+ * code, the phone claims it and scans with a fake camera filming real barcodes (an EAN-13 and a
+ * QR code drawn by ZXing), by keyboard wedge, and offline through a reload; a revoked pairing
+ * stops the phone. Screenshots land in target/screenshots.
+ */
+@Tag("browser")
+class WebClientTest extends ServiceTest {
+
+  private static final String ADA = "4006381333931"; // EAN-13
+  private static final String GRACE = "TICKET-0002";   // QR code
+  private static final String KATHERINE = "TICKET-0003";
+
+  private final int port = FreePorts.loopback(1).get(0);
+  private String base;
+  private String tableId;
+  private String deskUrl;
+
+  @TempDir
+  Path temp;
+
+  @Override
+  protected Map<String, String> environment() {
+    return Map.of("PORT", Integer.toString(port),
+        "PAIRING_CLAIM_URL", "http://127.0.0.1:" + port + "/pair?code=");
+  }
+
+  @BeforeAll
+  void table() {
+    base = "http://127.0.0.1:" + service.port();
+    JsonObject table = fixtures.table();
+    tableId = table.getString("id");
+    fixtures.row(tableId, new JsonObject().put("code", ADA).put("name", "Ada Lovelace"));
+    fixtures.row(tableId, new JsonObject().put("code", GRACE).put("name", "Grace Hopper"));
+    fixtures.row(tableId, new JsonObject().put("code", KATHERINE).put("name", "Katherine Johnson"));
+    for (int i = 1; i <= 5; i++) {
+      fixtures.row(tableId, new JsonObject().put("code", "OFF-" + i).put("name", "Offline guest " + i));
+    }
+    // The Supabase-style redirect: the desk takes the token from the fragment.
+    deskUrl = base + "/desk?table=" + tableId + "#access_token=" + Tokens.user(RunningService.USER);
+  }
+
+  @Test
+  void theDeskPairsAPhoneThatScansByCameraAndTheDeskSeesEveryScanLive() {
+    Path video = FakeCamera.write(temp.resolve("door.y4m"), List.of(
+        new Shot(BarcodeFormat.EAN_13, ADA, 2, 1),
+        new Shot(BarcodeFormat.QR_CODE, GRACE, 2, 1)));
+    try (Browser desk = Browser.desk(); Browser phone = Browser.phone(video)) {
+      desk.open(deskUrl);
+      desk.text("#stream-state", "live");
+      assertThat(desk.driver().getCurrentUrl()).as("the token leaves the address bar").doesNotContain("access_token");
+
+      desk.find("#pair-button").click();
+      String code = desk.visible("#pair-code").getText();
+      assertThat(code).matches("[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}");
+      String claimUrl = desk.find("#pair-url").getText();
+      String fromQr = FakeCamera.readQrCode(desk.screenshot("desk-pairing"));
+      assertThat(fromQr).as("the QR code on the desk's screen").isEqualTo(claimUrl).endsWith("/pair?code=" + code);
+
+      phone.open(fromQr);
+      assertThat(phone.find("#claim-code").getAttribute("value")).isEqualTo(code);
+      phone.find("#claim-name").sendKeys("Door 1");
+      phone.find("#claim-submit").click();
+      phone.visible("#scanner");
+      assertThat(phone.driver().getCurrentUrl()).as("the code leaves the address bar").isEqualTo(base + "/pair");
+
+      // The camera films Ada's EAN-13 first: green, with her row's cells.
+      phone.text("#camera-state", "Camera on");
+      phone.waitFor("a camera scan shown green", d -> phone.find("#result").isDisplayed()
+          && phone.find("#result").getAttribute("class").contains("ok"));
+      assertThat(phone.find("#result-cells").getAttribute("textContent")).containsAnyOf("Ada Lovelace", "Grace Hopper");
+      phone.screenshot("phone-green");
+
+      // The desk's feed shows both camera scans (the EAN-13 and the QR code) as they happen.
+      desk.text("#feed", ADA);
+      desk.text("#feed", GRACE);
+      assertThat(Integer.parseInt(desk.find("#stat-accepted").getText())).isGreaterThanOrEqualTo(2);
+
+      // A code held in view (2 s, ten frames, a dozen decodes) is recorded once, not per frame:
+      // at most once per pass of the looping video (6 s) since the first.
+      List<JsonObject> camera = scans().stream().filter(s -> List.of(ADA, GRACE).contains(s.getString("barcode"))).toList();
+      assertThat(camera.stream().filter(s -> s.getString("barcode").equals(ADA)).count()).isBetween(1L, 2L);
+      assertThat(camera).allSatisfy(s -> assertThat(s.getString("source")).isEqualTo("web-camera"));
+
+      // A code that is not in the table: red, on the phone and on the desk.
+      // The camera keeps showing results over the page; its button is pressed from the script.
+      phone.script("document.getElementById('camera-toggle').click()");
+      phone.text("#camera-state", "Camera off");
+      phone.waitFor("the result screen to clear", d -> !phone.find("#result").isDisplayed());
+      phone.typeIntoFocus("NOPE-404\n");
+      phone.waitFor("an unknown code shown red", d -> phone.find("#result").isDisplayed()
+          && phone.find("#result").getAttribute("class").contains("bad"));
+      assertThat(phone.find("#result-reason").getAttribute("textContent")).contains("Not found");
+      phone.screenshot("phone-red");
+      desk.text("#feed", "NOPE-404");
+      desk.text("#stat-refused", "1");
+      desk.screenshot("desk");
+    }
+  }
+
+  @Test
+  void aKeyboardWedgeScannerTypesIntoThePageWithoutTouchingIt() {
+    try (Browser phone = claimedPhone("Wedge")) {
+      // Nothing is clicked: the scanner types into whatever has the focus, then Enter.
+      phone.typeIntoFocus(KATHERINE + "\n");
+      phone.waitFor("a wedge scan shown green", d -> phone.find("#result").isDisplayed()
+          && phone.find("#result").getAttribute("class").contains("ok"));
+      assertThat(phone.find("#result-cells").getAttribute("textContent")).contains("Katherine Johnson");
+      JsonObject recorded = scans().stream().filter(s -> s.getString("barcode").equals(KATHERINE)).findFirst().orElseThrow();
+      assertThat(recorded.getString("source")).isEqualTo("web-keyboard");
+      assertThat(recorded.getString("status")).isEqualTo("success");
+    }
+  }
+
+  @Test
+  void offlineScansAreQueuedSurviveAReloadAndSyncOnceEach() {
+    try (Browser phone = claimedPhone("Door offline")) {
+      phone.waitFor("the service worker controls the page",
+          d -> Boolean.TRUE.equals(phone.script("return navigator.serviceWorker.controller !== null")));
+      phone.script("document.getElementById('camera-toggle').click()");
+      phone.offline(true);
+      phone.text("#connection", "Offline");
+
+      for (int i = 1; i <= 3; i++) {
+        phone.typeIntoFocus("OFF-" + i + "\n");
+        phone.text("#queue-size", Integer.toString(i));
+      }
+      phone.waitFor("the offline result", d -> phone.find("#result").getAttribute("class").contains("wait"));
+      phone.script("document.getElementById('result').hidden = true");
+      phone.screenshot("phone-offline-queue");
+
+      // Reloaded while offline (the service worker serves the page): the queue is still there.
+      phone.driver().navigate().refresh();
+      phone.visible("#scanner");
+      phone.text("#queue-size", "3");
+      phone.text("#connection", "Offline");
+      for (int i = 4; i <= 5; i++) {
+        phone.typeIntoFocus("OFF-" + i + "\n");
+        phone.text("#queue-size", Integer.toString(i));
+      }
+      assertThat(offlineScans()).as("nothing reached the service while offline").isEmpty();
+
+      phone.offline(false);
+      phone.text("#connection", "Online");
+      phone.text("#queue-size", "0");
+
+      List<JsonObject> synced = offlineScans();
+      assertThat(synced).hasSize(5);
+      assertThat(synced.stream().map(s -> s.getString("barcode")).collect(Collectors.toSet()))
+          .containsExactlyInAnyOrder("OFF-1", "OFF-2", "OFF-3", "OFF-4", "OFF-5");
+      assertThat(synced).allSatisfy(s -> assertThat(s.getString("status")).isEqualTo("success"));
+      assertThat(database.text("SELECT count(*) FROM scan_history WHERE barcode LIKE 'OFF-%'")).isEqualTo("5");
+      phone.text("#recent-list", "synced");
+    }
+  }
+
+  @Test
+  void aRevokedPairingTellsThePhoneItHasEnded() {
+    try (Browser desk = Browser.desk()) {
+      desk.open(deskUrl);
+      desk.find("#pair-label").sendKeys("Side door");
+      desk.find("#pair-button").click();
+      String claimUrl = desk.visible("#pair-url").getText();
+      try (Browser phone = Browser.phone(null)) {
+        claim(phone, claimUrl, "Side door");
+        desk.text("#pairings", "Side door");
+        desk.find("#pairings li[data-status='active'] button.revoke").click();
+        desk.visible("#pairings li[data-status='revoked']");
+
+        phone.typeIntoFocus(KATHERINE + "\n");
+        phone.visible("#ended");
+        assertThat(phone.find("#ended-reason").getText()).contains("revoked");
+        phone.screenshot("phone-revoked");
+      }
+    }
+  }
+
+  @Test
+  void pagesAndAssetsCarryAStrictPolicyAndCacheHeaders() {
+    HttpResponse<Buffer> page = service.get("/pair");
+    assertThat(page.statusCode()).isEqualTo(200);
+    assertThat(page.getHeader("Content-Type")).startsWith("text/html");
+    String policy = page.getHeader("Content-Security-Policy");
+    assertThat(policy).contains("default-src 'none'", "script-src 'self' 'wasm-unsafe-eval'", "connect-src 'self'")
+        .doesNotContain("unsafe-inline").doesNotContain("http");
+    assertThat(page.getHeader("Cache-Control")).isEqualTo("no-cache");
+    assertThat(page.getHeader("Referrer-Policy")).isEqualTo("no-referrer");
+    assertThat(page.bodyAsString()).doesNotContain("<script>").contains("type=\"module\" src=\"/assets/phone-");
+
+    String wasm = page.bodyAsString().replaceAll("(?s).*src=\"(/assets/phone-[^\"]+)\".*", "$1");
+    HttpResponse<Buffer> script = service.get(wasm);
+    assertThat(script.statusCode()).isEqualTo(200);
+    assertThat(script.getHeader("Cache-Control")).isEqualTo("public, max-age=31536000, immutable");
+    assertThat(script.getHeader("Content-Type")).startsWith("text/javascript");
+    String wasmPath = script.bodyAsString().replaceAll("(?s).*\"(/assets/zxing_reader-[0-9a-f]+\\.wasm)\".*", "$1");
+    HttpResponse<Buffer> decoder = service.get(wasmPath);
+    assertThat(decoder.statusCode()).as(wasmPath).isEqualTo(200);
+    assertThat(decoder.getHeader("Content-Type")).isEqualTo("application/wasm");
+
+    assertThat(service.get("/assets/..%2Fopenapi.yaml").statusCode()).isEqualTo(404);
+    assertThat(service.get("/assets/unknown.js").statusCode()).isEqualTo(404);
+    assertThat(service.get("/desk").statusCode()).isEqualTo(200);
+    assertThat(service.get("/sw.js").getHeader("Cache-Control")).isEqualTo("no-cache");
+    assertThat(service.get("/manifest.webmanifest").bodyAsJsonObject().getString("start_url")).isEqualTo("/pair");
+  }
+
+  /** A phone that claimed a fresh pairing of the table's "code" column through the page. */
+  private Browser claimedPhone(String name) {
+    HttpResponse<Buffer> opened = service.post("/api/tables/" + tableId + "/pairings",
+        new JsonObject().put("column_name", "code").put("label", name));
+    assertThat(opened.statusCode()).as(opened.bodyAsString()).isEqualTo(201);
+    Browser phone = Browser.phone(null);
+    claim(phone, opened.bodyAsJsonObject().getString("claim_url"), name);
+    return phone;
+  }
+
+  private static void claim(Browser phone, String claimUrl, String name) {
+    phone.open(claimUrl);
+    phone.find("#claim-name").sendKeys(name);
+    phone.find("#claim-submit").click();
+    phone.visible("#scanner");
+    phone.waitFor("the barcode field has the focus",
+        d -> "wedge".equals(phone.script("return document.activeElement && document.activeElement.id")));
+  }
+
+  private List<JsonObject> scans() {
+    HttpResponse<Buffer> page = service.get("/api/scans?table_id=" + tableId + "&limit=500");
+    assertThat(page.statusCode()).as(page.bodyAsString()).isEqualTo(200);
+    JsonArray scans = page.bodyAsJsonObject().getJsonArray("scans");
+    return scans.stream().map(JsonObject.class::cast).toList();
+  }
+
+  private List<JsonObject> offlineScans() {
+    return scans().stream().filter(s -> s.getString("barcode").startsWith("OFF-")).toList();
+  }
+}

@@ -1,0 +1,202 @@
+// The desk: the door's live feed and numbers, pairing phones (QR code), their list and revoke.
+import qrcode from 'qrcode-generator';
+import { $, api, el, timeOf, Unreachable } from './api.js';
+
+const TOKEN_KEY = 'matic.desk.token';
+const FEED_MAX = 200;
+
+let token = sessionStorage.getItem(TOKEN_KEY);
+let table;
+let stream;
+const scans = new Map(); // scan id → scan, the feed's content
+
+function show(...ids) {
+  for (const id of ['signin', 'picker', 'door', 'devices']) $(id).hidden = !ids.includes(id);
+}
+
+async function call(path, options = {}) {
+  const r = await api(path, { ...options, token });
+  if (r.status === 401) {
+    signIn('Your token was refused (expired, or from another identity provider). Paste a fresh one.');
+    throw new Error('unauthorized');
+  }
+  return r;
+}
+
+function start() {
+  // Supabase (and other OAuth implicit flows) redirect back with #access_token=…: keep it for
+  // this tab only and take it out of the address bar.
+  const hash = new URLSearchParams(location.hash.slice(1));
+  if (hash.get('access_token')) {
+    token = hash.get('access_token');
+    sessionStorage.setItem(TOKEN_KEY, token);
+    history.replaceState(null, '', location.pathname + location.search);
+  }
+  $('token-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    token = $('token').value.trim();
+    sessionStorage.setItem(TOKEN_KEY, token);
+    $('token').value = '';
+    route();
+  });
+  $('pair-form').addEventListener('submit', pair);
+  route();
+}
+
+function signIn(message) {
+  if (stream) stream.close();
+  show('signin');
+  $('signin-error').hidden = !message;
+  $('signin-error').textContent = message || '';
+}
+
+async function route() {
+  const tableId = new URLSearchParams(location.search).get('table');
+  try {
+    if (tableId) await openTable(tableId); else await pickTable();
+  } catch (e) {
+    if (e.message === 'unauthorized') return;
+    $('stream-state').textContent = e instanceof Unreachable ? 'service unreachable' : String(e.message || e);
+  }
+}
+
+async function pickTable() {
+  show('picker');
+  const workspaces = await call('/api/workspaces');
+  const list = $('tables');
+  list.replaceChildren();
+  for (const workspace of workspaces.body?.workspaces || []) {
+    const tables = await call(`/api/workspaces/${workspace.id}/tables`);
+    for (const t of tables.body?.tables || []) {
+      list.append(el('li', {}, el('a', { text: `${t.name}`, attrs: { href: `/desk?table=${t.id}` } }),
+        el('span', { cls: 'small', text: `${workspace.name}` })));
+    }
+  }
+  $('no-tables').hidden = list.children.length > 0;
+}
+
+async function openTable(tableId) {
+  const r = await call(`/api/tables/${tableId}`);
+  if (r.status !== 200) {
+    show('picker');
+    $('no-tables').hidden = false;
+    $('no-tables').textContent = `Table ${tableId}: ${r.body?.detail || r.status}`;
+    return;
+  }
+  table = r.body;
+  $('table-name').textContent = table.name;
+  document.title = `matic-scan · ${table.name}`;
+  const columns = table.columns.filter((c) => c.column_type === 'barcode');
+  $('pair-column').replaceChildren(...columns.map((c) => el('option', { text: c.label || c.name, attrs: { value: c.id } })));
+  show('door', 'devices');
+  connect();
+  loadPairings();
+}
+
+// ---- the live feed --------------------------------------------------------------------
+
+function connect() {
+  const query = token ? `?access_token=${encodeURIComponent(token)}` : '';
+  // EventSource reconnects by itself and sends Last-Event-ID: the stream replays what was missed.
+  stream = new EventSource(`/api/tables/${table.id}/scans/stream${query}`);
+  stream.addEventListener('open', () => state('live'));
+  stream.addEventListener('error', () => state(stream.readyState === EventSource.CLOSED ? 'disconnected' : 'reconnecting…'));
+  stream.addEventListener('ready', () => { state('live'); loadHistory(); });
+  stream.addEventListener('reset', () => loadHistory());
+  stream.addEventListener('scan', (event) => add(JSON.parse(event.data)));
+  for (const ended of ['overflow', 'shutdown']) {
+    stream.addEventListener(ended, () => { stream.close(); state('reconnecting…'); setTimeout(connect, 1000); });
+  }
+}
+
+function state(text) {
+  $('stream-state').textContent = text;
+}
+
+async function loadHistory() {
+  const r = await call(`/api/scans?table_id=${table.id}&limit=100`);
+  if (r.status === 200) for (const scan of r.body.scans) add(scan, true);
+}
+
+function add(scan, quiet) {
+  scans.set(scan.id, scan);
+  if (scans.size > FEED_MAX * 2) {
+    const oldest = [...scans.values()].sort(byTime).slice(0, scans.size - FEED_MAX);
+    for (const s of oldest) scans.delete(s.id);
+  }
+  render();
+  if (!quiet) $('feed').firstElementChild?.classList.add('fresh');
+}
+
+function byTime(a, b) {
+  return a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : 0;
+}
+
+function render() {
+  const ordered = [...scans.values()].sort(byTime).reverse();
+  $('feed').replaceChildren(...ordered.slice(0, FEED_MAX).map((scan) => {
+    const ok = scan.status === 'success';
+    const row = scan.matched_rows?.[0]?.data;
+    const cells = row ? Object.entries(row).filter(([, v]) => v !== null && v !== '' && String(v) !== scan.barcode).slice(0, 3).map(([, v]) => v).join(' · ') : '';
+    return el('li', { attrs: { 'data-id': scan.id, 'data-status': scan.status } },
+      el('span', { cls: `tag ${ok ? 'ok' : 'bad'}`, text: ok ? 'OK' : 'NO' }),
+      el('span', { cls: 'grow', text: `${scan.barcode}${cells ? ` · ${cells}` : ''}${ok ? '' : ' · not found'}` }),
+      el('span', { cls: 'small', text: scan.device_id ? `${scan.source || ''}` : (scan.source || '') }),
+      el('span', { text: timeOf(scan.scanned_at) }));
+  }));
+  // The door's numbers from the scans this page has seen.
+  let accepted = 0;
+  const refused = new Map();
+  for (const scan of scans.values()) {
+    if (scan.status === 'success') accepted += 1;
+    else refused.set('not_found', (refused.get('not_found') || 0) + 1);
+  }
+  $('stat-accepted').textContent = String(accepted);
+  $('stat-refused').textContent = String([...refused.values()].reduce((a, b) => a + b, 0));
+  $('stat-reasons').replaceChildren(...[...refused].map(([reason, n]) => el('li', { cls: 'tag bad', text: `${reason.replace('_', ' ')}: ${n}` })));
+}
+
+// ---- pairing phones -------------------------------------------------------------------
+
+async function pair(event) {
+  event.preventDefault();
+  const body = { column_id: $('pair-column').value };
+  if ($('pair-label').value.trim()) body.label = $('pair-label').value.trim();
+  const r = await call(`/api/tables/${table.id}/pairings`, { method: 'POST', body });
+  if (r.status !== 201) {
+    $('pairing').hidden = false;
+    $('pair-code').textContent = r.body?.detail || `refused (${r.status})`;
+    return;
+  }
+  const qr = qrcode(0, 'M');
+  qr.addData(r.body.claim_url);
+  qr.make();
+  const svg = new DOMParser().parseFromString(qr.createSvgTag({ cellSize: 6, margin: 4, scalable: true }), 'image/svg+xml');
+  $('pair-qr').replaceChildren(document.importNode(svg.documentElement, true));
+  $('pair-code').textContent = r.body.code;
+  $('pair-url').textContent = r.body.claim_url;
+  $('pair-url').href = r.body.claim_url;
+  $('pairing').hidden = false;
+  loadPairings();
+}
+
+async function loadPairings() {
+  const r = await call(`/api/tables/${table.id}/pairings`);
+  if (r.status !== 200) return;
+  $('pairings').replaceChildren(...r.body.pairings.map((p) => {
+    const revoke = el('button', { cls: 'quiet revoke', text: 'Revoke', attrs: { type: 'button', 'data-id': p.id } });
+    revoke.disabled = p.status !== 'active';
+    revoke.addEventListener('click', () => revokePairing(p.id));
+    return el('li', { attrs: { 'data-id': p.id, 'data-status': p.status } },
+      el('span', { cls: `tag ${p.status === 'active' ? 'ok' : ''}`, text: p.status }),
+      el('span', { cls: 'grow', text: `${p.label || p.column_name || 'pairing'} · ${p.claims || 0} phone(s) · until ${timeOf(p.expires_at)}` }),
+      revoke);
+  }));
+}
+
+async function revokePairing(id) {
+  await call(`/api/tables/${table.id}/pairings/${id}`, { method: 'DELETE' });
+  loadPairings();
+}
+
+start();
