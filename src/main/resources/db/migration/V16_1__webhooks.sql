@@ -103,18 +103,13 @@ $$;
 -- scan.recorded: the scans a statement inserted, one statement-level pass (a batch of 500
 -- scans is one trigger call and one join). The scan statement is untouched and stays one
 -- statement; its events commit or roll back with it. The payload is the scan as the API
--- returns it (ScanStore.toJson; WebhookPayloadTest holds the two together).
+-- returns it: matic_webhook_scan_payload, in the repeatable migration R__webhook_payloads.sql
+-- (re-applied whenever it changes, so a feature that changes the API's scan changes it there).
 CREATE FUNCTION webhook_outbox_scans_recorded() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
   INSERT INTO webhook_deliveries (endpoint_id, event_type, payload)
-  SELECT e.id, 'scan.recorded', jsonb_build_object(
-           'id', s.id, 'workspace_id', s.workspace_id, 'table_id', s.table_id, 'column_id', s.column_id,
-           'column_name', s.column_name, 'barcode', s.barcode, 'normalized_barcode', s.normalized_barcode,
-           'status', s.status, 'matched_row_ids', to_jsonb(s.matched_row_ids), 'matched_rows', s.matched_rows,
-           'source', s.source, 'device_id', s.device_id, 'metadata', s.metadata,
-           'scanned_at', matic_json_time(s.scanned_at), 'created_at', matic_json_time(s.created_at),
-           'created_by', s.created_by, 'pairing_id', s.pairing_id)
+  SELECT e.id, 'scan.recorded', matic_webhook_scan_payload(s)
   FROM new_scans s
   JOIN webhook_endpoints e ON e.workspace_id = s.workspace_id AND e.enabled
                           AND 'scan.recorded' = ANY (e.event_types)
@@ -128,22 +123,13 @@ CREATE TRIGGER scan_history_webhooks_after_insert
   REFERENCING NEW TABLE AS new_scans
   FOR EACH STATEMENT EXECUTE FUNCTION webhook_outbox_scans_recorded();
 
--- A row as the API returns it (RowStore.toJson).
-CREATE FUNCTION matic_row_json(r table_rows) RETURNS jsonb
-LANGUAGE sql STABLE PARALLEL SAFE AS $$
-  SELECT jsonb_build_object(
-    'id', r.id, 'table_id', r.table_id, 'data', r.data, 'is_archived', r.is_archived, 'position', r.position,
-    'scan_count', r.scan_count, 'last_scanned_at', matic_json_time(r.last_scanned_at),
-    'created_at', matic_json_time(r.created_at), 'updated_at', matic_json_time(r.updated_at),
-    'created_by', r.created_by)
-$$;
-
--- row.created: every row a statement inserted (one row or a bulk insert), one pass.
+-- row.created: every row a statement inserted (one row or a bulk insert), one pass. The
+-- payload is the row as the API returns it (matic_webhook_row_payload, R__webhook_payloads.sql).
 CREATE FUNCTION webhook_outbox_rows_created() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
   INSERT INTO webhook_deliveries (endpoint_id, event_type, payload)
-  SELECT e.id, 'row.created', matic_row_json(r)
+  SELECT e.id, 'row.created', matic_webhook_row_payload(r)
   FROM new_rows r
   JOIN data_tables t ON t.id = r.table_id
   JOIN webhook_endpoints e ON e.workspace_id = t.workspace_id AND e.enabled
@@ -164,7 +150,7 @@ CREATE TRIGGER table_rows_webhooks_after_insert
 CREATE FUNCTION webhook_outbox_row_updated() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-  PERFORM matic_webhook_emit(t.workspace_id, NEW.table_id, 'row.updated', matic_row_json(NEW))
+  PERFORM matic_webhook_emit(t.workspace_id, NEW.table_id, 'row.updated', matic_webhook_row_payload(NEW))
   FROM data_tables t WHERE t.id = NEW.table_id;
   RETURN NULL;
 END

@@ -108,9 +108,13 @@ final class WebhookOperations {
     String before = fields.string("before", false, 300);
     fields.throwIfInvalid();
     Cursor.decode(before, "before"); // a bad cursor is a 422 before the role is asked
-    return retries.idempotent(() -> access.whenAllowedInWorkspace(caller, ref.workspace(), Permission.EDIT,
-        () -> webhooks.deliveries(ref.workspace(), ref.endpoint(), state, limit == null ? 50 : limit.intValue(), before,
-            ATTEMPTS_SHOWN)));
+    // The endpoint's own row is read along with the page (same round trip): an unknown endpoint is a 404.
+    return retries.idempotent(() -> access.whenAllowedInWorkspace(caller, ref.workspace(), Permission.EDIT, () -> {
+      Future<JsonObject> endpoint = webhooks.get(ref.workspace(), ref.endpoint());
+      Future<JsonObject> page = webhooks.deliveries(ref.workspace(), ref.endpoint(), state,
+          limit == null ? 50 : limit.intValue(), before, ATTEMPTS_SHOWN);
+      return Future.all(endpoint, page).map(both -> page.result());
+    }));
   }
 
   /** {@code {delivery_id}}: that delivery again, same webhook-id. */

@@ -253,6 +253,10 @@ class WebhookDeliveryTest extends ServiceTest {
     HttpResponse<Buffer> unknown = service.post(endpointPath(endpoint) + "/deliveries/" + UUID.randomUUID() + "/redeliver",
         new JsonObject());
     assertThat(unknown.statusCode()).isEqualTo(404);
+    String noSuchEndpoint = "/api/workspaces/" + endpoint.getString("workspace_id") + "/webhooks/" + UUID.randomUUID();
+    assertThat(service.get(noSuchEndpoint + "/deliveries").statusCode()).isEqualTo(404);
+    assertThat(service.post(noSuchEndpoint + "/redeliver", new JsonObject().put("since", Instant.now().toString()))
+        .statusCode()).isEqualTo(404);
   }
 
   @Test
