@@ -1,6 +1,7 @@
 // The desk: the door's live feed and numbers, pairing phones (QR code), their list and revoke.
 import qrcode from 'qrcode-generator';
 import { $, api, el, timeOf, Unreachable } from './api.js';
+import { accepted, reasonKey, reasonText } from './decisions.js';
 
 const TOKEN_KEY = 'matic.desk.token';
 const FEED_MAX = 200;
@@ -40,6 +41,15 @@ function start() {
     route();
   });
   $('pair-form').addEventListener('submit', pair);
+  $('import-form').addEventListener('submit', importFile);
+  $('import-mode').addEventListener('change', () => {
+    const upsert = $('import-mode').value === 'upsert';
+    $('import-key').hidden = !upsert;
+    $('import-key-label').hidden = !upsert;
+  });
+  $('export-csv').addEventListener('click', () => download(`/api/tables/${table.id}/export?format=csv`, `${table.name}.csv`));
+  $('export-xlsx').addEventListener('click', () => download(`/api/tables/${table.id}/export?format=xlsx`, `${table.name}.xlsx`));
+  $('export-scans').addEventListener('click', () => download(`/api/scans/export?table_id=${table.id}&format=csv`, `${table.name} scans.csv`));
   route();
 }
 
@@ -88,6 +98,7 @@ async function openTable(tableId) {
   document.title = `matic-scan · ${table.name}`;
   const columns = table.columns.filter((c) => c.column_type === 'barcode');
   $('pair-column').replaceChildren(...columns.map((c) => el('option', { text: c.label || c.name, attrs: { value: c.id } })));
+  $('import-key').replaceChildren(...table.columns.map((c) => el('option', { text: c.label || c.name, attrs: { value: c.name } })));
   show('door', 'devices');
   connect();
   loadPairings();
@@ -135,25 +146,25 @@ function byTime(a, b) {
 function render() {
   const ordered = [...scans.values()].sort(byTime).reverse();
   $('feed').replaceChildren(...ordered.slice(0, FEED_MAX).map((scan) => {
-    const ok = scan.status === 'success';
+    const ok = accepted(scan);
     const row = scan.matched_rows?.[0]?.data;
     const cells = row ? Object.entries(row).filter(([, v]) => v !== null && v !== '' && String(v) !== scan.barcode).slice(0, 3).map(([, v]) => v).join(' · ') : '';
     return el('li', { attrs: { 'data-id': scan.id, 'data-status': scan.status } },
       el('span', { cls: `tag ${ok ? 'ok' : 'bad'}`, text: ok ? 'OK' : 'NO' }),
-      el('span', { cls: 'grow', text: `${scan.barcode}${cells ? ` · ${cells}` : ''}${ok ? '' : ' · not found'}` }),
+      el('span', { cls: 'grow', text: `${scan.barcode}${cells ? ` · ${cells}` : ''}${ok ? '' : ` · ${reasonText(scan)}`}` }),
       el('span', { cls: 'small', text: scan.device_id ? `${scan.source || ''}` : (scan.source || '') }),
       el('span', { text: timeOf(scan.scanned_at) }));
   }));
   // The door's numbers from the scans this page has seen.
-  let accepted = 0;
+  let acceptedCount = 0;
   const refused = new Map();
   for (const scan of scans.values()) {
-    if (scan.status === 'success') accepted += 1;
-    else refused.set('not_found', (refused.get('not_found') || 0) + 1);
+    if (accepted(scan)) acceptedCount += 1;
+    else refused.set(reasonKey(scan), (refused.get(reasonKey(scan)) || 0) + 1);
   }
-  $('stat-accepted').textContent = String(accepted);
+  $('stat-accepted').textContent = String(acceptedCount);
   $('stat-refused').textContent = String([...refused.values()].reduce((a, b) => a + b, 0));
-  $('stat-reasons').replaceChildren(...[...refused].map(([reason, n]) => el('li', { cls: 'tag bad', text: `${reason.replace('_', ' ')}: ${n}` })));
+  $('stat-reasons').replaceChildren(...[...refused].map(([reason, n]) => el('li', { cls: 'tag bad', text: `${reason}: ${n}` })));
 }
 
 // ---- pairing phones -------------------------------------------------------------------
@@ -197,6 +208,73 @@ async function loadPairings() {
 async function revokePairing(id) {
   await call(`/api/tables/${table.id}/pairings/${id}`, { method: 'DELETE' });
   loadPairings();
+}
+
+// ---- import and export ----------------------------------------------------------------
+
+const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+
+/** Uploads the file as the import's body (streamed by the service), then follows the job. */
+async function importFile(event) {
+  event.preventDefault();
+  const file = $('import-file').files[0];
+  if (!file) return;
+  const xlsx = file.name.toLowerCase().endsWith('.xlsx');
+  const query = new URLSearchParams({ format: xlsx ? 'xlsx' : 'csv', mode: $('import-mode').value });
+  if ($('import-mode').value === 'upsert') query.set('key', $('import-key').value);
+  const status = $('import-status');
+  status.textContent = `Uploading ${file.name}…`;
+  $('import-button').disabled = true;
+  try {
+    const response = await fetch(`/api/tables/${table.id}/import?${query}`, {
+      method: 'POST',
+      headers: { 'Content-Type': xlsx ? XLSX : 'text/csv', ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+      body: file,
+    });
+    const job = await response.json().catch(() => ({}));
+    if (response.status !== 200 && response.status !== 202) {
+      status.textContent = `Import refused: ${job.detail || response.status}`;
+      return;
+    }
+    await follow(job);
+  } catch (e) {
+    status.textContent = `Import failed: ${e.message || e}`;
+  } finally {
+    $('import-button').disabled = false;
+  }
+}
+
+async function follow(job) {
+  const status = $('import-status');
+  for (;;) {
+    status.textContent = `Import ${job.status}: ${job.rows_read} rows read, ${job.rows_staged} ready, ${job.error_count} errors`;
+    if (job.status === 'succeeded' || job.status === 'failed') break;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const r = await call(`/api/imports/${job.id}`);
+    if (r.status !== 200) { status.textContent = `Import: ${r.body?.detail || r.status}`; return; }
+    job = r.body;
+  }
+  const report = job.report || {};
+  const counts = ['inserted', 'updated', 'archived'].filter((k) => typeof report[k] === 'number')
+    .map((k) => `${report[k]} ${k}`).join(', ');
+  status.textContent = job.status === 'succeeded'
+    ? `Import succeeded${counts ? `: ${counts}` : ''}.`
+    : `Import failed, nothing was written: ${report.failure || ''} ${(report.errors || []).slice(0, 3)
+      .map((e) => `line ${e.line}${e.column ? ` (${e.column})` : ''}: ${e.message}`).join('; ')}`.trim();
+  $('import-status').dataset.status = job.status;
+}
+
+/** Downloads with the token in the header (a plain link cannot carry it). */
+async function download(path, name) {
+  const response = await fetch(path, { headers: token ? { Authorization: `Bearer ${token}` } : {} });
+  if (response.status === 401) { signIn('Your token was refused. Paste a fresh one.'); return; }
+  if (!response.ok) { $('import-status').textContent = `Export: ${response.status}`; return; }
+  const url = URL.createObjectURL(await response.blob());
+  const link = el('a', { attrs: { href: url, download: name } });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
 }
 
 start();

@@ -4,6 +4,7 @@ import { $, api, el, timeOf, Unreachable, uuid } from './api.js';
 import * as queue from './queue.js';
 import { Camera } from './scanner.js';
 import { decideOffline } from './offline.js';
+import { accepted, reasonText } from './decisions.js';
 
 const PAIRING_KEY = 'matic.pairing';
 const DEVICE_KEY = 'matic.device';
@@ -217,8 +218,8 @@ async function decideLocally(item) {
 /** The service's decision on a scan, full screen. */
 function verdict(scan, synced) {
   const row = scan.matched_rows && scan.matched_rows[0];
-  const ok = scan.status === 'success';
-  const reason = ok ? 'Checked in' : 'Not found in this table';
+  const ok = accepted(scan);
+  const reason = reasonText(scan);
   if (!synced) {
     showResult(ok ? 'ok' : 'bad', ok ? 'OK' : 'NO', `${reason} · ${scan.barcode}`, row ? row.data : null);
   }
@@ -337,9 +338,9 @@ async function sync() {
         if (result.status === 200 || result.status === 201) {
           await queue.remove(item.id);
           verdict(result.scan, true);
-          if (item.local && item.local.accepted !== (result.scan.status === 'success')) {
+          if (item.local && item.local.accepted !== accepted(result.scan)) {
             remember({ id: result.scan.id, barcode: item.request.barcode, at: item.request.scanned_at, tag: 'bad',
-              text: `conflict: decided offline as ${item.local.accepted ? 'OK' : 'NO'}, the service says ${result.scan.status === 'success' ? 'OK' : 'NO'}` });
+              text: `conflict: decided offline as ${item.local.accepted ? 'OK' : 'NO'}, the service says ${reasonText(result.scan)}` });
           }
         } else if (result.status === 409) {
           await queue.put({ ...item, conflict: result.error?.detail || 'conflict' });

@@ -26,3 +26,13 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
     'created_at', matic_json_time(r.created_at), 'updated_at', matic_json_time(r.updated_at),
     'created_by', r.created_by)
 $$;
+
+-- An import job as the API returns it (ImportStore.toJson).
+CREATE OR REPLACE FUNCTION matic_webhook_import_payload(j import_jobs) RETURNS jsonb
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+  SELECT jsonb_build_object(
+    'id', j.id, 'table_id', j.table_id, 'status', j.status, 'options', j.options, 'rows_read', j.rows_read,
+    'rows_staged', j.rows_staged, 'error_count', j.error_count, 'report', j.report, 'created_by', j.created_by,
+    'created_at', matic_json_time(j.created_at), 'updated_at', matic_json_time(j.updated_at),
+    'finished_at', matic_json_time(j.finished_at))
+$$;

@@ -162,3 +162,20 @@ CREATE TRIGGER table_rows_webhooks_after_update
   WHEN (OLD.data IS DISTINCT FROM NEW.data OR OLD.is_archived IS DISTINCT FROM NEW.is_archived
         OR OLD.position IS DISTINCT FROM NEW.position)
   EXECUTE FUNCTION webhook_outbox_row_updated();
+
+-- import.completed: an import job that reached succeeded or failed (its rows were sent as
+-- row.created by the statement that inserted them). The payload is the job as the API returns it.
+CREATE FUNCTION webhook_outbox_import_completed() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM matic_webhook_emit(t.workspace_id, NEW.table_id, 'import.completed', matic_webhook_import_payload(NEW))
+  FROM data_tables t WHERE t.id = NEW.table_id;
+  RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER import_jobs_webhooks_after_finish
+  AFTER UPDATE OF status ON import_jobs
+  FOR EACH ROW
+  WHEN (OLD.status IS DISTINCT FROM NEW.status AND NEW.status IN ('succeeded', 'failed'))
+  EXECUTE FUNCTION webhook_outbox_import_completed();

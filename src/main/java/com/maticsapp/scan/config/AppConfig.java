@@ -22,6 +22,7 @@ public record AppConfig(
     RateLimitConfig rateLimit,
     AdminConfig admin,
     AuthConfig auth,
+    TransferConfig transfer,
     WebhooksConfig webhooks) {
 
   public static final String[] ENVIRONMENTS = {"development", "test", "production"};
@@ -223,6 +224,7 @@ public record AppConfig(
         problems.section(() -> RateLimitConfig.from(root.section("rateLimit"))),
         problems.section(() -> AdminConfig.from(root.section("auth"))),
         problems.section(() -> AuthConfig.from(root.section("auth"), production)),
+        problems.section(() -> TransferConfig.from(root.section("transfer"))),
         problems.section(() -> WebhooksConfig.from(root.section("webhooks"), production)));
     problems.throwIfAny();
     return config;

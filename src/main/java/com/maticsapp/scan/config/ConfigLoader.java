@@ -65,6 +65,11 @@ public final class ConfigLoader {
     map.put("DB_POOL_CONNECTION_TIMEOUT", "database.pool.connectionTimeout");
     map.put("DB_POOL_MAX_WAIT_QUEUE", "database.pool.maxWaitQueueSize");
     map.put("BARCODE_CHARSET", "limits.barcodeCharset");
+    map.put("IMPORT_MAX_MEGABYTES", "transfer.importMaxMegabytes");
+    map.put("IMPORT_SPOOL_DIRECTORY", "transfer.spoolDirectory");
+    map.put("IMPORT_APPLY_TIMEOUT", "transfer.importApplyTimeout");
+    map.put("IMPORT_CHUNK_ROWS", "transfer.importChunkRows");
+    map.put("RETENTION_SWEEP", "transfer.retentionSweep");
     map.put("ROW_DATA_MAX_BYTES", "limits.rowDataMaxBytes");
     map.put("METADATA_MAX_BYTES", "limits.metadataMaxBytes");
     map.put("CLUSTER_ENABLED", "cluster.enabled");

@@ -67,6 +67,13 @@ public final class Addresses {
   public static final String SCANS_RECORDED = "scans.recorded";
 
   /**
+   * Publish: an import job's state ({@code {id, table_id, status, rows_read, rows_staged,
+   * error_count, report, ...}}, the shape of {@code GET /api/imports/{job_id}}) after every staged
+   * chunk and once when it ends ({@code status} succeeded or failed, with its report).
+   */
+  public static final String IMPORTS_PROGRESS = "imports.progress";
+
+  /**
    * Request/reply. {@code {probe: "live" | "ready" | "database" | "detailed"}} → the health
    * document; {@code status} is {@code "UP"} or {@code "DOWN"}. Never fails for DOWN: DOWN is
    * an answer.
@@ -104,6 +111,24 @@ public final class Addresses {
   public static final String ROWS_GET = "data.rows.get";
   public static final String ROWS_UPDATE = "data.rows.update";
   public static final String SCANS_LIST = "data.scans.list";
+
+  // Import, export, table editing and erasure (docs/event-bus.md, "Lists in, results out").
+  /** {@code {table_id, format?, mode?, key?, ...ImportRequest}} → the job, status "receiving"; 409 while another import of the table is active. */
+  public static final String IMPORTS_CREATE = "data.imports.create";
+  /** {@code {job_id, file, wait?}} → the job running (or, with wait, finished); the file is the spooled upload, deleted afterwards. */
+  public static final String IMPORTS_RUN = "data.imports.run";
+  /** {@code {job_id, reason}} → the job, failed: its upload did not complete. */
+  public static final String IMPORTS_ABORT = "data.imports.abort";
+  /** {@code {job_id}} → the job with its progress and report. */
+  public static final String IMPORTS_GET = "data.imports.get";
+  /** {@code {table_id, from?, to?, after?, limit}} → {@code {scans, next_cursor}}: history in (scanned_at, id) order, for exports. */
+  public static final String SCANS_EXPORT_PAGE = "data.scans.export-page";
+  /** {@code {table_id, row_ids}} → {@code {deleted, history_entries_erased}}: rows deleted, their cells erased from history copies. */
+  public static final String ROWS_DELETE = "data.rows.delete";
+  /** {@code {table_id}} → {@code {deleted: true, ...}}: the table, its rows, columns, pairings, jobs and scan history. */
+  public static final String TABLES_DELETE = "data.tables.delete";
+  /** {@code {workspace_id, history_copies_days}} → {@code {workspace_id, history_copies_days}} (null: kept as long as the scan). */
+  public static final String WORKSPACES_RETENTION = "data.workspaces.retention";
 
   // Webhook endpoints of a workspace (owners and editors). Every request names
   // {workspace_id}; the ones on one endpoint also {webhook_id}. See docs/event-bus.md.

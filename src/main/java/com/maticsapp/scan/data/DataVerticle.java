@@ -68,6 +68,8 @@ public final class DataVerticle extends VerticleBase {
     WebhookOperations webhooks = new WebhookOperations(new WebhookStore(client), access, retries, config.webhooks(),
         config.limits().pageMaxRows());
     DatabaseProbe probe = new DatabaseProbe(client, config, activity, registry);
+    ImportOperations imports = new ImportOperations(vertx, new ImportStore(client), access, config.transfer());
+    ExportOperations exports = new ExportOperations(new ExportStore(client), access, retries, config.limits().pageMaxScans());
     bus = new Dispatcher(vertx, authenticator, failures);
 
     // ---- The address table: one line per address (docs/event-bus.md) ----
@@ -94,6 +96,11 @@ public final class DataVerticle extends VerticleBase {
     bus.serve(Addresses.PAIRINGS_LIST, members::listPairings);
     bus.serve(Addresses.PAIRINGS_REVOKE, members::revokePairing);
     bus.serveUnauthenticated(Addresses.PAIRINGS_CLAIM, members::claim);
+    bus.serve(Addresses.IMPORTS_CREATE, imports::create);
+    bus.serve(Addresses.IMPORTS_RUN, imports::run);
+    bus.serve(Addresses.IMPORTS_ABORT, imports::abort);
+    bus.serve(Addresses.IMPORTS_GET, imports::get);
+    bus.serve(Addresses.SCANS_EXPORT_PAGE, exports::scansPage);
     bus.serve(Addresses.WEBHOOKS_CREATE, webhooks::create);
     bus.serve(Addresses.WEBHOOKS_LIST, webhooks::list);
     bus.serve(Addresses.WEBHOOKS_GET, webhooks::get);

@@ -25,10 +25,10 @@ import java.util.Set;
  */
 final class Cors {
 
-  private static final Set<HttpMethod> METHODS = ordered(
-      HttpMethod.GET, HttpMethod.POST, HttpMethod.PATCH, HttpMethod.PUT, HttpMethod.DELETE, HttpMethod.OPTIONS);
-  private static final Set<String> REQUEST_HEADERS = ordered("Authorization", "Content-Type", "Last-Event-ID", "Idempotency-Key");
-  private static final Set<String> EXPOSED_HEADERS = ordered("Retry-After", "WWW-Authenticate", "Location");
+  private static final Set<HttpMethod> METHODS = ordered(List.of(
+      HttpMethod.GET, HttpMethod.POST, HttpMethod.PATCH, HttpMethod.PUT, HttpMethod.DELETE, HttpMethod.OPTIONS));
+  private static final Set<String> REQUEST_HEADERS = ordered(List.of("Authorization", "Content-Type", "Last-Event-ID", "Idempotency-Key"));
+  private static final Set<String> EXPOSED_HEADERS = ordered(List.of("Retry-After", "WWW-Authenticate", "Location"));
 
   /** Null when no origin is allowed. */
   private final CorsHandler cors;
@@ -54,9 +54,8 @@ final class Cors {
     cors.handle(ctx);
   }
 
-  @SafeVarargs
-  private static <T> Set<T> ordered(T... items) {
-    return new LinkedHashSet<>(List.of(items));
+  private static <T> Set<T> ordered(List<T> items) {
+    return new LinkedHashSet<>(items);
   }
 
   private static void varyOnOrigin(MultiMap headers) {

@@ -56,7 +56,15 @@ final class DataClient {
    * is the record the operation returns ({@link Reply}), or its JSON document.
    */
   <T> Future<T> ask(RoutingContext ctx, String address, JsonObject body, Class<T> replyType) {
-    DeliveryOptions options = new DeliveryOptions(deliveryByAddress.getOrDefault(address, delivery));
+    return ask(ctx, address, body, replyType, new DeliveryOptions(deliveryByAddress.getOrDefault(address, delivery)));
+  }
+
+  /** {@link #request} with a deadline of its own (an import that is waited for). */
+  Future<JsonObject> request(RoutingContext ctx, String address, JsonObject body, Duration deadline) {
+    return ask(ctx, address, body, JsonObject.class, deadline(deadline));
+  }
+
+  private <T> Future<T> ask(RoutingContext ctx, String address, JsonObject body, Class<T> replyType, DeliveryOptions options) {
     options.addHeader(Addresses.REPLY, Addresses.REPLY_RECORD);
     String credential = ctx.get(Authentication.CREDENTIAL);
     if (credential != null) {

@@ -64,6 +64,8 @@ public final class HttpVerticle extends VerticleBase {
       DataClient data = new DataClient(vertx, responses, config.http());
       ScanRoutes scans = new ScanRoutes(data, responses, config.limits());
       TableRoutes tables = new TableRoutes(data, config.limits());
+      TransferRoutes transfers = new TransferRoutes(vertx, data, responses, config.transfer(),
+          config.limits().pageMaxRows(), config.limits().pageMaxScans());
       HealthRoutes health = new HealthRoutes(data, responses, registry, openApi);
       RateLimitHandler rateLimit = new RateLimitHandler(gate.limiter(), responses, registry);
       AdminAccess admin = new AdminAccess(config.admin(), gate.authenticator(), responses);
@@ -124,6 +126,13 @@ public final class HttpVerticle extends VerticleBase {
       router.delete("/api/tables/:table_id/pairings/:pairing_id").handler(caller).handler(access::revokePairing);
 
       router.get("/api/scans").handler(caller).handler(scans::list);
+
+      // Files in and out. The upload is paused before the token check and read (spooled) only
+      // once an import job exists for it; exports stream keyset pages with backpressure.
+      router.post("/api/tables/:table_id/import").handler(transfers::pause).handler(caller).handler(transfers::importFile);
+      router.get("/api/imports/:job_id").handler(caller).handler(transfers::getImport);
+      router.get("/api/tables/:table_id/export").handler(caller).handler(transfers::exportTable);
+      router.get("/api/scans/export").handler(caller).handler(transfers::exportScans);
 
       router.post("/api/workspaces/:workspace_id/webhooks").handler(body).handler(caller).handler(webhooks::create);
       router.get("/api/workspaces/:workspace_id/webhooks").handler(caller).handler(webhooks::list);

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 
 import java.io.IOException;
@@ -137,6 +138,73 @@ class OpenApiDocumentTest {
   }
 
   @Test
+  void noKeyIsRepeatedWithinAMapping() throws IOException {
+    // Generators and strict YAML parsers refuse a repeated key (a second components.responses
+    // entry once made openapi-generator fail); SnakeYAML keeps the last one unless told not to.
+    LoaderOptions strict = new LoaderOptions();
+    strict.setAllowDuplicateKeys(false);
+    try (InputStream in = getClass().getResourceAsStream("/openapi.yaml")) {
+      assertThat((Object) new Yaml(strict).load(in)).isInstanceOf(Map.class);
+    }
+  }
+
+  @Test
+  void everySchemaAClientSeesIsNamed() {
+    // An inline object schema becomes a generated class named after where it sits
+    // (ListMyWorkspaces200Response, BulkCreateRowsRequestRowsInner): every body, and every
+    // object inside a named schema, refers to a schema under components.schemas instead.
+    List<String> inline = new ArrayList<>();
+    documentedOperations().forEach((operation, definition) -> {
+      Object body = definition.get("requestBody");
+      if (body != null) {
+        contentSchemas(resolve(map(body, operation))).forEach((media, schema) ->
+            requireNamed(schema, operation + " request " + media, true, inline));
+      }
+      map(definition.get("responses"), operation).forEach((status, response) ->
+          contentSchemas(resolve(map(response, operation + " " + status))).forEach((media, schema) ->
+              requireNamed(schema, operation + " " + status + " " + media, true, inline)));
+    });
+    map(map(document.get("components"), "components").get("schemas"), "schemas").forEach((name, schema) ->
+        nestedSchemas(map(schema, name)).forEach((where, nested) -> requireNamed(nested, name + where, false, inline)));
+    assertThat(inline).as("inline object or composed schemas").isEmpty();
+  }
+
+  @Test
+  void noSchemaHasADefaultAGeneratedClientWouldSend() {
+    // A default on a schema property is pre-filled by generated models and sent back
+    // (normalization: exact on select columns); defaults belong in descriptions or parameters.
+    List<String> defaults = new ArrayList<>();
+    map(map(document.get("components"), "components").get("schemas"), "schemas").forEach((name, schema) -> {
+      if (map(schema, name).containsKey("default")) {
+        defaults.add(name);
+      }
+      nestedSchemas(map(schema, name)).forEach((where, nested) -> {
+        if (nested instanceof Map<?, ?> nestedMap && nestedMap.containsKey("default")) {
+          defaults.add(name + where);
+        }
+      });
+    });
+    assertThat(defaults).isEmpty();
+  }
+
+  @Test
+  void everyTimestampPropertyIsADateTime() {
+    List<String> loose = new ArrayList<>();
+    map(map(document.get("components"), "components").get("schemas"), "schemas").forEach((name, schema) -> {
+      Object properties = map(schema, name).get("properties");
+      if (properties == null) {
+        return;
+      }
+      map(properties, name).forEach((property, definition) -> {
+        if (property.endsWith("_at") && !isDateTime(map(definition, name + "." + property))) {
+          loose.add(name + "." + property);
+        }
+      });
+    });
+    assertThat(loose).as("*_at properties without format: date-time").isEmpty();
+  }
+
+  @Test
   void theRunningServiceServesThisDocumentVerbatim() throws IOException {
     byte[] resource;
     try (InputStream in = getClass().getResourceAsStream("/openapi.yaml")) {
@@ -151,6 +219,92 @@ class OpenApiDocumentTest {
   }
 
   // ---------------------------------------------------------------- helpers
+
+  private boolean isDateTime(Map<String, Object> schema) {
+    Map<String, Object> resolved = resolve(schema);
+    if ("date-time".equals(resolved.get("format"))) {
+      return true;
+    }
+    Object oneOf = resolved.get("oneOf");
+    return oneOf instanceof List<?> choices && choices.stream().anyMatch(choice ->
+        isDateTime(map(choice, "oneOf")));
+  }
+
+  /** media type → schema of a request body or response. */
+  private static Map<String, Object> contentSchemas(Map<String, Object> bodyOrResponse) {
+    Map<String, Object> schemas = new TreeMap<>();
+    Object content = bodyOrResponse.get("content");
+    if (content != null) {
+      map(content, "content").forEach((media, definition) -> {
+        Object schema = map(definition, media).get("schema");
+        if (schema != null) {
+          schemas.put(media, schema);
+        }
+      });
+    }
+    return schemas;
+  }
+
+  /** Where inside {@code schema} (".prop", ".items", ".anyOf[0]" …) → each schema nested in it. */
+  private static Map<String, Object> nestedSchemas(Map<String, Object> schema) {
+    Map<String, Object> nested = new TreeMap<>();
+    Object properties = schema.get("properties");
+    if (properties != null) {
+      map(properties, "properties").forEach((name, property) -> {
+        nested.put("." + name, property);
+        map(property, name).forEach((keyword, value) -> {
+          if (keyword.equals("items") || keyword.equals("additionalProperties")) {
+            nested.put("." + name + "." + keyword, value);
+          }
+        });
+      });
+    }
+    for (String keyword : List.of("items", "additionalProperties")) {
+      if (schema.get(keyword) instanceof Map<?, ?>) {
+        nested.put("." + keyword, schema.get(keyword));
+      }
+    }
+    for (String keyword : List.of("allOf", "anyOf", "oneOf")) {
+      if (schema.get(keyword) instanceof List<?> choices) {
+        for (int i = 0; i < choices.size(); i++) {
+          nested.put("." + keyword + "[" + i + "]", choices.get(i));
+        }
+      }
+    }
+    return nested;
+  }
+
+  /** A schema a client sees is a $ref, or a scalar, a free-form map, or a list of those. */
+  private static void requireNamed(Object schema, String where, boolean body, List<String> inline) {
+    if (!(schema instanceof Map<?, ?> raw)) {
+      return;
+    }
+    Map<String, Object> node = map(raw, where);
+    if (node.containsKey("$ref")) {
+      return;
+    }
+    boolean composed = node.containsKey("allOf") || node.containsKey("anyOf") || node.containsKey("oneOf");
+    if (node.containsKey("properties") || (composed && body)) {
+      inline.add(where);
+      return;
+    }
+    if (composed) {
+      // Inside a named schema only "one of a $ref or null" is allowed (a nullable reference).
+      for (String keyword : List.of("allOf", "anyOf", "oneOf")) {
+        if (node.get(keyword) instanceof List<?> choices) {
+          for (Object choice : choices) {
+            Map<String, Object> option = map(choice, where);
+            if (!option.containsKey("$ref") && !"null".equals(option.get("type"))) {
+              inline.add(where + "." + keyword);
+            }
+          }
+        }
+      }
+    }
+    if (node.get("items") instanceof Map<?, ?> items) {
+      requireNamed(items, where + ".items", false, inline);
+    }
+  }
 
   /** "METHOD /path" for every route with a path, Vert.x ":param" written as "{param}". */
   private Set<String> servedOperations() {

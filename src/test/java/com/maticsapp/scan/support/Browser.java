@@ -73,6 +73,9 @@ public final class Browser implements AutoCloseable {
       args.add("--use-file-for-fake-video-capture=" + camera.toAbsolutePath());
     }
     options.addArguments(args);
+    options.setExperimentalOption("prefs", java.util.Map.of(
+        "download.default_directory", profile.resolve("downloads").toString(),
+        "download.prompt_for_download", false));
     ChromeDriverService service = new ChromeDriverService.Builder()
         .usingDriverExecutable(new File(executable("CHROMEDRIVER", "/usr/bin/chromedriver")))
         .usingAnyFreePort()
@@ -83,6 +86,11 @@ public final class Browser implements AutoCloseable {
   private static String executable(String variable, String fallback) {
     String configured = System.getenv(variable);
     return configured == null || configured.isBlank() ? fallback : configured;
+  }
+
+  /** Where the browser saves downloads. */
+  public Path downloads() {
+    return profile.resolve("downloads");
   }
 
   public ChromeDriver driver() {

@@ -65,7 +65,8 @@ public final class PgBouncer implements AutoCloseable {
       Process process = builder.redirectErrorStream(true).redirectOutput(dir.resolve("stdout.log").toFile()).start();
       long deadline = System.currentTimeMillis() + 10_000;
       while (System.currentTimeMillis() < deadline) {
-        try (Socket ignored = new Socket("127.0.0.1", port)) {
+        try (Socket probe = new Socket("127.0.0.1", port)) {
+          probe.shutdownOutput(); // connected: pgbouncer listens
           return new PgBouncer(process, dir, port);
         } catch (IOException notYet) {
           if (!process.isAlive()) {

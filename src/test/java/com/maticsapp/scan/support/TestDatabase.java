@@ -194,8 +194,8 @@ public final class TestDatabase implements AutoCloseable {
   }
 
   private static boolean reachable(Server where) {
-    try (Connection ignored = DriverManager.getConnection(where.jdbc(where.adminDatabase()), where.user(), where.password())) {
-      return true;
+    try (Connection connection = DriverManager.getConnection(where.jdbc(where.adminDatabase()), where.user(), where.password())) {
+      return connection.isValid(1);
     } catch (SQLException e) {
       return false;
     }

@@ -49,6 +49,8 @@ public final class WebhookReceiver implements AutoCloseable {
   private final Deque<Answer> script = new ConcurrentLinkedDeque<>();
   private volatile Answer fallback = Answer.ok();
   private final ConcurrentLinkedQueue<Received> received = new ConcurrentLinkedQueue<>();
+  private final java.util.concurrent.atomic.AtomicInteger open = new java.util.concurrent.atomic.AtomicInteger();
+  private final java.util.concurrent.atomic.AtomicInteger maxOpen = new java.util.concurrent.atomic.AtomicInteger();
 
   private WebhookReceiver() {
     server = vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(0))
@@ -65,6 +67,16 @@ public final class WebhookReceiver implements AutoCloseable {
               body.getBytes(), answeredWith, System.currentTimeMillis()));
           Runnable reply = () -> request.response().setStatusCode(status).end("answer " + status);
           if (answer.holdMillis() > 0) {
+            // Held: counted as open until answered or until the sender gives up and closes.
+            maxOpen.accumulateAndGet(open.incrementAndGet(), Math::max);
+            java.util.concurrent.atomic.AtomicBoolean settled = new java.util.concurrent.atomic.AtomicBoolean();
+            Runnable done = () -> {
+              if (settled.compareAndSet(false, true)) {
+                open.decrementAndGet();
+              }
+            };
+            request.response().closeHandler(closed -> done.run());
+            request.response().endHandler(ended -> done.run());
             vertx.setTimer(answer.holdMillis(), id -> {
               if (!request.response().closed()) {
                 reply.run();
@@ -98,6 +110,11 @@ public final class WebhookReceiver implements AutoCloseable {
   public WebhookReceiver answerByDefault(Answer answer) {
     fallback = answer;
     return this;
+  }
+
+  /** The most requests this receiver held open at once. */
+  public int maxHeldAtOnce() {
+    return maxOpen.get();
   }
 
   public List<Received> received() {

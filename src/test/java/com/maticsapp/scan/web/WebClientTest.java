@@ -4,7 +4,6 @@ import com.google.zxing.BarcodeFormat;
 import com.maticsapp.scan.support.Browser;
 import com.maticsapp.scan.support.FakeCamera;
 import com.maticsapp.scan.support.FakeCamera.Shot;
-import com.maticsapp.scan.support.FreePorts;
 import com.maticsapp.scan.support.ServiceTest;
 import com.maticsapp.scan.support.Tokens;
 import com.maticsapp.scan.support.RunningService;
@@ -17,9 +16,9 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -37,19 +36,12 @@ class WebClientTest extends ServiceTest {
   private static final String GRACE = "TICKET-0002";   // QR code
   private static final String KATHERINE = "TICKET-0003";
 
-  private final int port = FreePorts.loopback(1).get(0);
   private String base;
   private String tableId;
   private String deskUrl;
 
   @TempDir
   Path temp;
-
-  @Override
-  protected Map<String, String> environment() {
-    return Map.of("PORT", Integer.toString(port),
-        "PAIRING_CLAIM_URL", "http://127.0.0.1:" + port + "/pair?code=");
-  }
 
   @BeforeAll
   void table() {
@@ -183,7 +175,11 @@ class WebClientTest extends ServiceTest {
   @Test
   void aRevokedPairingTellsThePhoneItHasEnded() {
     try (Browser desk = Browser.desk()) {
-      desk.open(deskUrl);
+      // Without ?table= the desk lists the caller's tables; picking one opens its door.
+      desk.open(base + "/desk#access_token=" + Tokens.user(RunningService.USER));
+      desk.text("#tables", "Inventory");
+      desk.find("#tables a[href='/desk?table=" + tableId + "']").click();
+      desk.text("#stream-state", "live");
       desk.find("#pair-label").sendKeys("Side door");
       desk.find("#pair-button").click();
       String claimUrl = desk.visible("#pair-url").getText();
@@ -198,6 +194,33 @@ class WebClientTest extends ServiceTest {
         assertThat(phone.find("#ended-reason").getText()).contains("revoked");
         phone.screenshot("phone-revoked");
       }
+    }
+  }
+
+  @Test
+  void theDeskImportsACsvShowingItsProgressAndExportsTheTable() throws Exception {
+    Path csv = Files.writeString(temp.resolve("guests.csv"), "code,name\nIMP-1,Imported One\nIMP-2,Imported Two\n");
+    try (Browser desk = Browser.desk()) {
+      desk.open(deskUrl);
+      desk.text("#stream-state", "live");
+      desk.find("#import-file").sendKeys(csv.toAbsolutePath().toString());
+      desk.find("#import-button").click();
+      desk.visible("#import-status[data-status='succeeded']");
+      assertThat(desk.find("#import-status").getText()).contains("2 inserted");
+      HttpResponse<Buffer> found = service.get("/api/tables/" + tableId + "/rows/search?column_name=code&value=IMP-2");
+      assertThat(found.bodyAsJsonObject().getJsonArray("rows")).hasSize(1);
+
+      desk.find("#export-csv").click();
+      Path exported = desk.downloads().resolve("Inventory.csv");
+      desk.waitFor("the export downloaded", d -> Files.exists(exported));
+      desk.waitFor("the export complete", d -> {
+        try {
+          return Files.readString(exported).contains("Imported Two");
+        } catch (java.io.IOException e) {
+          return false;
+        }
+      });
+      assertThat(Files.readString(exported)).contains("Ada Lovelace", "IMP-1");
     }
   }
 

@@ -1,0 +1,278 @@
+package com.maticsapp.scan.data;
+
+import com.maticsapp.scan.auth.Caller;
+import com.maticsapp.scan.auth.Permission;
+import com.maticsapp.scan.config.TransferConfig;
+import com.maticsapp.scan.contract.Addresses;
+import com.maticsapp.scan.contract.Fields;
+import com.maticsapp.scan.contract.ImportRequest;
+import com.maticsapp.scan.contract.ServiceFailure;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * Importing a file into a table, as a job ({@link Addresses#IMPORTS_CREATE} → upload →
+ * {@link Addresses#IMPORTS_RUN}). The file, spooled by the HTTP side, is read on a worker
+ * thread a chunk at a time; each chunk is staged by one statement (the next chunk is read only
+ * once it is written, so memory holds one chunk however large the file); then one statement
+ * counts what would happen and one applies it all (see {@link ImportStore}). Progress is
+ * published on {@link Addresses#IMPORTS_PROGRESS} after every chunk and at the end.
+ */
+final class ImportOperations {
+
+  private static final Logger log = LoggerFactory.getLogger(ImportOperations.class);
+
+  private final Vertx vertx;
+  private final ImportStore store;
+  private final AccessStore access;
+  private final TransferConfig transfer;
+
+  ImportOperations(Vertx vertx, ImportStore store, AccessStore access, TransferConfig transfer) {
+    this.vertx = vertx;
+    this.store = store;
+    this.access = access;
+    this.transfer = transfer;
+  }
+
+  /** A job waiting for its file; 409 while another import of the table is active. */
+  Future<JsonObject> create(Caller caller, JsonObject body) {
+    ImportRequest request = ImportRequest.parse(body);
+    return access.whenAllowed(caller, request.tableId(), Permission.EDIT, () -> store.columns(request.tableId()))
+        .compose(columns -> {
+          if (request.upsert() && columns.stream().noneMatch(column -> column.name().equals(request.key()))) {
+            throw ServiceFailure.invalid("key", "'" + request.key() + "' is not a column of this table");
+          }
+          return store.create(request.tableId(), UUID.randomUUID(), request.toJson(), caller.actor(), transfer.importAbandonedAfter());
+        });
+  }
+
+  /**
+   * {@code {job_id, file, wait}}: the file is complete; the job runs. Answers at once with the
+   * running job, or with {@code wait} once it has finished (succeeded or failed).
+   */
+  Future<JsonObject> run(Caller caller, JsonObject body) {
+    Fields fields = Fields.of(body);
+    UUID jobId = fields.uuid("job_id", true);
+    String file = fields.string("file", true, 4096);
+    Boolean wait = fields.bool("wait");
+    fields.throwIfInvalid();
+    Path path = Path.of(file);
+    return store.start(jobId, caller.actor())
+        .onFailure(refused -> deleteQuietly(path))
+        .compose(job -> {
+          ImportRequest request = ImportRequest.parse(job.getJsonObject("options").copy().put("table_id", job.getString("table_id")));
+          Future<JsonObject> finished = new Run(jobId, request, path).start();
+          return Boolean.TRUE.equals(wait) ? finished : Future.succeededFuture(job);
+        });
+  }
+
+  /** {@code {job_id, reason}}: the upload broke off; the job ends as failed. */
+  Future<JsonObject> abort(Caller caller, JsonObject body) {
+    UUID jobId = Fields.requiredUuid(body, "job_id");
+    String reason = body.getValue("reason") instanceof String text ? text : "the upload did not complete";
+    return job(caller, jobId, Permission.EDIT).compose(job -> store.finish(jobId, "failed", new JsonObject().put("failure", reason)))
+        .map(job -> job == null ? new JsonObject().put("id", jobId.toString()) : publish(job));
+  }
+
+  /** {@code {job_id}} → the job, its progress, and once finished its report. */
+  Future<JsonObject> get(Caller caller, JsonObject body) {
+    return job(caller, Fields.requiredUuid(body, "job_id"), Permission.READ);
+  }
+
+  private Future<JsonObject> job(Caller caller, UUID jobId, Permission needed) {
+    needed.requireCallerKind(caller);
+    return store.job(jobId, caller.memberId(), caller.pairingId()).map(row -> {
+      String notFound = "import " + jobId + " does not exist";
+      needed.require(row == null ? null : row.getString("role"), null, notFound);
+      return ImportStore.toJson(row);
+    });
+  }
+
+  private JsonObject publish(JsonObject job) {
+    vertx.eventBus().publish(Addresses.IMPORTS_PROGRESS, job);
+    return job;
+  }
+
+  private static void deleteQuietly(Path file) {
+    try {
+      Files.deleteIfExists(file);
+    } catch (IOException e) {
+      log.warn("could not delete the spooled import file {}: {}", file, e.toString());
+    }
+  }
+
+  /** One job's run: read on a worker, stage on the pipeline, plan, apply or finish. */
+  private final class Run {
+
+    private final UUID jobId;
+    private final ImportRequest request;
+    private final Path file;
+    private final List<JsonObject> errors = new ArrayList<>();
+    /** Touched by the worker that reads, one chunk at a time; read on the event loop between chunks. */
+    private final long[] errorCount = new long[1];
+    private SheetReader reader;
+    private ImportCells cells;
+    private long rowsRead;
+    private boolean ended;
+
+    Run(UUID jobId, ImportRequest request, Path file) {
+      this.jobId = jobId;
+      this.request = request;
+      this.file = file;
+    }
+
+    Future<JsonObject> start() {
+      return store.columns(request.tableId())
+          .compose(columns -> vertx.executeBlocking(() -> open(columns), false))
+          .compose(opened -> stageAll())
+          .compose(staged -> finishRun())
+          .recover(this::failed)
+          .onComplete(done -> {
+            vertx.executeBlocking(() -> {
+              closeReader();
+              deleteQuietly(file);
+              return null;
+            }, false);
+            if (done.succeeded()) {
+              publish(done.result());
+            }
+          });
+    }
+
+    /** Worker: the header, and which header is which column. */
+    private Void open(List<ImportCells.Column> columns) throws IOException {
+      reader = SheetReader.open(file, request);
+      List<String> header = reader.header();
+      char delimiter = reader instanceof CsvSheetReader csv ? csv.delimiter() : ',';
+      cells = ImportCells.forHeader(header, columns, request, reader.serialDates(), delimiter, errors);
+      errorCount[0] = errors.size();
+      return null;
+    }
+
+    /** Reads and stages chunk after chunk until the file ends. */
+    private Future<Void> stageAll() {
+      return vertx.executeBlocking(this::readChunk, false).compose(chunk -> {
+        boolean stageIt = errorCount[0] == 0 || request.skipBadRows();
+        List<ImportCells.Parsed> rows = stageIt ? chunk : List.of();
+        return store.stage(jobId, rows, rowsRead, errorCount[0]).compose(job -> {
+          publish(job);
+          return ended ? Future.succeededFuture() : stageAll();
+        });
+      });
+    }
+
+    /** Worker: up to importChunkRows converted rows; sets {@code ended} at the end of the file. */
+    private List<ImportCells.Parsed> readChunk() throws IOException {
+      List<ImportCells.Parsed> chunk = new ArrayList<>(transfer.importChunkRows());
+      if (cells == null) {
+        ended = true;
+        return chunk;
+      }
+      while (chunk.size() < transfer.importChunkRows()) {
+        SheetReader.SourceRow row = reader.next();
+        if (row == null) {
+          ended = true;
+          break;
+        }
+        rowsRead++;
+        ImportCells.Parsed parsed = cells.convert(row, errors, transfer.importMaxErrors(), errorCount);
+        if (parsed != null) {
+          chunk.add(parsed);
+        }
+      }
+      return chunk;
+    }
+
+    /** Counts; then fails, reports the dry run, or applies. */
+    private Future<JsonObject> finishRun() {
+      ImportCells.Column key = cells.key();
+      return store.plan(jobId, request.tableId(), key, request.archiveMissing(), transfer.importMaxErrors())
+          .compose(plan -> {
+            JsonObject report = report(plan);
+            List<String> failures = new ArrayList<>();
+            if (errorCount[0] > 0 && !request.skipBadRows()) {
+              failures.add(errorCount[0] + " bad cells");
+            }
+            if (plan.getLong("duplicate_keys") > 0) {
+              failures.add(plan.getLong("duplicate_keys") + " keys that occur on more than one line");
+            }
+            if (plan.getLong("bad_gtins") > 0) {
+              failures.add(plan.getLong("bad_gtins") + " GTIN cells without a valid check digit");
+            }
+            if (!failures.isEmpty()) {
+              report.put("failure", "nothing was imported: the file has " + String.join(", ", failures));
+              return store.finish(jobId, "failed", report);
+            }
+            if (request.dryRun()) {
+              return store.finish(jobId, "succeeded", report);
+            }
+            return store.setReport(jobId, report).compose(saved -> store.apply(jobId, transfer.importApplyTimeout()));
+          })
+          .map(job -> {
+            if (job == null) {
+              throw ServiceFailure.conflict("import " + jobId + " was ended while it ran");
+            }
+            return job;
+          });
+    }
+
+    private JsonObject report(JsonObject plan) {
+      JsonObject counts = new JsonObject()
+          .put("inserts", plan.getLong("inserts"))
+          .put("updates", plan.getLong("updates"))
+          .put("unchanged", plan.getLong("unchanged"))
+          .put("archives", plan.getLong("archives"));
+      JsonArray problems = new JsonArray();
+      errors.forEach(problems::add);
+      plan.getJsonArray("gtin_errors").forEach(gtin -> problems.add(ImportCells.error(
+          ((JsonObject) gtin).getLong("line"), ((JsonObject) gtin).getString("column"), "is not a valid GTIN (check digit)")));
+      plan.getJsonArray("duplicates").forEach(lines -> problems.add(ImportCells.error(
+          ((JsonArray) lines).getLong(0), request.key(), "the key occurs again on lines " + ((JsonArray) lines).encode())));
+      return new JsonObject()
+          .put("dry_run", request.dryRun())
+          .put("file", reader == null ? new JsonObject() : reader.describe())
+          .put("mapping", cells == null ? new JsonObject() : cells.mappingReport())
+          .put("rows_read", rowsRead)
+          .put("bad_cells", errorCount[0])
+          .put("planned", counts)
+          .put("errors", problems)
+          .put("errors_listed_max", transfer.importMaxErrors());
+    }
+
+    private Future<JsonObject> failed(Throwable cause) {
+      String reason = cause instanceof ServiceFailure failure && !failure.errors().isEmpty()
+          ? failure.errors().get(0).message()
+          : cause.getMessage();
+      if (!(cause instanceof ServiceFailure)) {
+        log.error("import {} of table {} failed", jobId, request.tableId(), cause);
+      }
+      JsonObject report = new JsonObject().put("failure", "nothing was imported: " + reason)
+          .put("rows_read", rowsRead).put("bad_cells", errorCount[0]);
+      JsonArray problems = new JsonArray();
+      errors.forEach(problems::add);
+      report.put("errors", problems);
+      return store.finish(jobId, "failed", report).map(job -> job == null ? new JsonObject().put("id", jobId.toString()) : job);
+    }
+
+    private void closeReader() {
+      if (reader != null) {
+        try {
+          reader.close();
+        } catch (IOException e) {
+          log.debug("closing the reader of import {}: {}", jobId, e.toString());
+        }
+      }
+    }
+  }
+}
