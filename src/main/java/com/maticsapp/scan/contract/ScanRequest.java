@@ -12,8 +12,10 @@ import java.util.UUID;
 
 /**
  * One scan as a client sends it: {@code {id?, table_id, column_id | column_name, barcode,
- * scanned_at?, source?, device_id?, metadata?}}. The same shape serves POST /api/scans, each
- * item of a batch and the {@code scans.record} address.
+ * scanned_at?, source?, device_id?, metadata?, row_id?, direction?, inputs?}}. The same shape
+ * serves POST /api/scans, each item of a batch and the {@code scans.record} address.
+ * {@code row_id} chooses one of several matching rows, {@code direction} (entry | exit) is for
+ * entry/exit columns, {@code inputs} carries values for on_accept actions (docs/scan-rules.md).
  */
 public record ScanRequest(
     UUID id,
@@ -25,7 +27,13 @@ public record ScanRequest(
     String source,
     String deviceId,
     JsonObject metadata,
+    UUID rowId,
+    String direction,
+    JsonObject inputs,
     Caller caller) {
+
+  public static final int MAX_INPUTS = 32;
+  public static final int INPUT_MAX_LENGTH = 1_000;
 
   /** Offline phones replay old scans, but a clock a day ahead is broken, not offline. */
   private static final Duration MAX_CLOCK_SKEW = Duration.ofDays(1);
@@ -51,6 +59,12 @@ public record ScanRequest(
     String source = fields.string("source", false, 64);
     String deviceId = fields.string("device_id", false, 200);
     JsonObject metadata = fields.object("metadata", false, JsonValues.Bounds.metadata(limits));
+    UUID rowId = fields.uuid("row_id", false);
+    String direction = fields.string("direction", false, 10);
+    if (direction != null && !direction.equals("entry") && !direction.equals("exit")) {
+      fields.error("direction", "must be entry or exit");
+    }
+    JsonObject inputs = inputs(fields, json.getValue("inputs"));
     if (errors.size() == before) {
       FieldError elsewhere = JsonValues.shapeProblem(json, path, limits.jsonMaxDepth(), Integer.MAX_VALUE);
       if (elsewhere != null) {
@@ -60,7 +74,32 @@ public record ScanRequest(
     if (errors.size() > before) {
       return null;
     }
-    return new ScanRequest(id, tableId, column.id(), column.name(), barcode, scannedAt, source, deviceId, metadata, null);
+    return new ScanRequest(id, tableId, column.id(), column.name(), barcode, scannedAt, source, deviceId, metadata,
+        rowId, direction, inputs, null);
+  }
+
+  /** At most {@link #MAX_INPUTS} values keyed like {@link ScanRules#INPUT_KEY}: strings, numbers, booleans or null. */
+  private static JsonObject inputs(Fields fields, Object value) {
+    if (value == null) {
+      return null;
+    }
+    if (!(value instanceof JsonObject inputs) || inputs.size() > MAX_INPUTS) {
+      fields.error("inputs", "must be an object of at most " + MAX_INPUTS + " values");
+      return null;
+    }
+    for (var entry : inputs) {
+      Object cell = entry.getValue();
+      if (!ScanRules.INPUT_KEY.matcher(entry.getKey()).matches()) {
+        fields.error("inputs." + entry.getKey(), "is not a valid input name (1 to 64 letters, digits, '_' or '-')");
+      } else if (cell instanceof JsonObject || cell instanceof io.vertx.core.json.JsonArray) {
+        fields.error("inputs." + entry.getKey(), "must be a string, number, boolean or null");
+      } else if (cell instanceof String text && (text.length() > INPUT_MAX_LENGTH || JsonValues.textProblem(text) != null)) {
+        fields.error("inputs." + entry.getKey(), "must be at most " + INPUT_MAX_LENGTH + " characters of text");
+      } else if (cell instanceof Double number && !Double.isFinite(number)) {
+        fields.error("inputs." + entry.getKey(), JsonValues.NOT_FINITE);
+      }
+    }
+    return inputs;
   }
 
   /**
@@ -77,7 +116,8 @@ public record ScanRequest(
           .put("scanner_name", guest.scannerName())
           .put("scanner_email", guest.scannerEmail()));
     }
-    return new ScanRequest(id, tableId, columnId, columnName, barcode, scannedAt, source, deviceId, stamped, caller);
+    return new ScanRequest(id, tableId, columnId, columnName, barcode, scannedAt, source, deviceId, stamped,
+        rowId, direction, inputs, caller);
   }
 
   /** The required {@code barcode}: not blank, at most {@code limits.barcodeMaxLength}, in {@code limits.barcodeCharset}. */

@@ -39,6 +39,7 @@ public final class DataVerticle extends VerticleBase {
   private SqlClient client;
   private Dispatcher bus;
   private ScanCoalescer coalescer;
+  private ErasureOperations erasure;
 
   public DataVerticle(AppConfig config, DatabaseActivity activity, MeterRegistry registry, Authenticator authenticator) {
     this.config = config;
@@ -69,6 +70,7 @@ public final class DataVerticle extends VerticleBase {
         config.limits().pageMaxRows());
     DatabaseProbe probe = new DatabaseProbe(client, config, activity, registry);
     ImportOperations imports = new ImportOperations(vertx, new ImportStore(client), access, config.transfer());
+    erasure = new ErasureOperations(vertx, new ErasureStore(client), access, config.transfer());
     ExportOperations exports = new ExportOperations(new ExportStore(client), access, retries, config.limits().pageMaxScans());
     bus = new Dispatcher(vertx, authenticator, failures);
 
@@ -101,6 +103,9 @@ public final class DataVerticle extends VerticleBase {
     bus.serve(Addresses.IMPORTS_ABORT, imports::abort);
     bus.serve(Addresses.IMPORTS_GET, imports::get);
     bus.serve(Addresses.SCANS_EXPORT_PAGE, exports::scansPage);
+    bus.serve(Addresses.ROWS_DELETE, erasure::deleteRows);
+    bus.serve(Addresses.TABLES_DELETE, erasure::deleteTable);
+    bus.serve(Addresses.WORKSPACES_RETENTION, erasure::setRetention);
     bus.serve(Addresses.WEBHOOKS_CREATE, webhooks::create);
     bus.serve(Addresses.WEBHOOKS_LIST, webhooks::list);
     bus.serve(Addresses.WEBHOOKS_GET, webhooks::get);
@@ -113,13 +118,17 @@ public final class DataVerticle extends VerticleBase {
     bus.answer(Addresses.DATABASE_STATUS, probe::answer);
 
     checkStatementTimeout();
-    return bus.registered();
+    erasure.startSweeping();
+    // One ping at start-up reads server_version, which the detailed health document then shows
+    // even while recent traffic alone is its evidence (a ping never fails: DOWN is an answer).
+    return Future.all(bus.registered(), probe.status(true));
   }
 
   @Override
   public Future<?> stop() {
     long deadline = Math.max(Lifecycle.drainDeadline(vertx, config.http().drainTimeout()),
         System.currentTimeMillis() + Lifecycle.DATA_DRAIN_FLOOR.toMillis());
+    erasure.stopSweeping();
     return bus.unregister()
         .transform(unregistered -> bus.quiesce(deadline, List.of(coalescer)))
         .transform(quiet -> client.close());

@@ -41,6 +41,11 @@ public final class DatabaseStartFailure extends RuntimeException {
     if (find(failure, UnknownHostException.class) != null) {
       return new DatabaseStartFailure("the database host '" + config.host() + "' is unknown: check the host in DATABASE_URL");
     }
+    if (find(failure, java.net.SocketTimeoutException.class) != null || text.contains("timed out")) {
+      return new DatabaseStartFailure("the database at " + where + " did not answer within database.connectTimeout ("
+          + config.connectTimeout().toMillis() + " ms): check the host and port in DATABASE_URL and that no firewall "
+          + "drops the connection, or raise DB_CONNECT_TIMEOUT");
+    }
     if (find(failure, ConnectException.class) != null || "08001".equals(state)) {
       return new DatabaseStartFailure("the connection to the database at " + where + " was refused (nothing listens "
           + "there): is PostgreSQL running? check the host and port in DATABASE_URL");

@@ -19,7 +19,7 @@ import java.util.UUID;
 final class RowStore {
 
   private static final String COLUMNS =
-      "id, table_id, data, is_archived, position, scan_count, last_scanned_at, created_at, updated_at, created_by";
+      "id, table_id, data, is_archived, position, scan_count, last_scanned_at, scan_state, created_at, updated_at, created_by";
 
   static final String INSERT_ROW = "INSERT INTO table_rows (table_id, data, created_by) VALUES ($1, $2, $3) RETURNING " + COLUMNS;
 
@@ -150,6 +150,7 @@ final class RowStore {
         .put("position", row.getLong("position"))
         .put("scan_count", row.getInteger("scan_count"))
         .put("last_scanned_at", SqlValues.time(row, "last_scanned_at"))
+        .put("scan_state", row.getValue("scan_state"))
         .put("created_at", SqlValues.time(row, "created_at"))
         .put("updated_at", SqlValues.time(row, "updated_at"))
         .put("created_by", row.getString("created_by"));

@@ -64,6 +64,7 @@ public final class HttpVerticle extends VerticleBase {
       DataClient data = new DataClient(vertx, responses, config.http());
       ScanRoutes scans = new ScanRoutes(data, responses, config.limits());
       TableRoutes tables = new TableRoutes(data, config.limits());
+      ErasureRoutes erasure = new ErasureRoutes(data, responses, config.limits().jsonMaxDepth());
       TransferRoutes transfers = new TransferRoutes(vertx, data, responses, config.transfer(),
           config.limits().pageMaxRows(), config.limits().pageMaxScans());
       HealthRoutes health = new HealthRoutes(data, responses, registry, openApi);
@@ -133,6 +134,12 @@ public final class HttpVerticle extends VerticleBase {
       router.get("/api/imports/:job_id").handler(caller).handler(transfers::getImport);
       router.get("/api/tables/:table_id/export").handler(caller).handler(transfers::exportTable);
       router.get("/api/scans/export").handler(caller).handler(transfers::exportScans);
+
+      // Erasing personal data: real deletes that also erase the history's copies of the cells.
+      router.delete("/api/tables/:table_id/rows/:row_id").handler(caller).handler(erasure::deleteRow);
+      router.post("/api/tables/:table_id/rows/delete").handler(body).handler(caller).handler(erasure::deleteRows);
+      router.delete("/api/tables/:table_id").handler(caller).handler(erasure::deleteTable);
+      router.put("/api/workspaces/:workspace_id/retention").handler(body).handler(caller).handler(erasure::setRetention);
 
       router.post("/api/workspaces/:workspace_id/webhooks").handler(body).handler(caller).handler(webhooks::create);
       router.get("/api/workspaces/:workspace_id/webhooks").handler(caller).handler(webhooks::list);

@@ -4,6 +4,7 @@ import com.google.zxing.BarcodeFormat;
 import com.maticsapp.scan.support.Browser;
 import com.maticsapp.scan.support.FakeCamera;
 import com.maticsapp.scan.support.FakeCamera.Shot;
+import com.maticsapp.scan.support.Fixtures;
 import com.maticsapp.scan.support.ServiceTest;
 import com.maticsapp.scan.support.Tokens;
 import com.maticsapp.scan.support.RunningService;
@@ -48,6 +49,10 @@ class WebClientTest extends ServiceTest {
     base = "http://127.0.0.1:" + service.port();
     JsonObject table = fixtures.table();
     tableId = table.getString("id");
+    // A ticket checks in once (docs/scan-rules.md): a second scan of it is refused.
+    HttpResponse<Buffer> once = service.patch("/api/tables/" + tableId + "/columns/" + Fixtures.columnId(table, "code"),
+        new JsonObject().put("settings", new JsonObject().put("mode", "once")));
+    assertThat(once.statusCode()).as(once.bodyAsString()).isEqualTo(200);
     fixtures.row(tableId, new JsonObject().put("code", ADA).put("name", "Ada Lovelace"));
     fixtures.row(tableId, new JsonObject().put("code", GRACE).put("name", "Grace Hopper"));
     fixtures.row(tableId, new JsonObject().put("code", KATHERINE).put("name", "Katherine Johnson"));
@@ -62,7 +67,7 @@ class WebClientTest extends ServiceTest {
   void theDeskPairsAPhoneThatScansByCameraAndTheDeskSeesEveryScanLive() {
     Path video = FakeCamera.write(temp.resolve("door.y4m"), List.of(
         new Shot(BarcodeFormat.EAN_13, ADA, 2, 1),
-        new Shot(BarcodeFormat.QR_CODE, GRACE, 2, 1)));
+        new Shot(BarcodeFormat.QR_CODE, GRACE, 2, 5)));
     try (Browser desk = Browser.desk(); Browser phone = Browser.phone(video)) {
       desk.open(deskUrl);
       desk.text("#stream-state", "live");
@@ -95,23 +100,34 @@ class WebClientTest extends ServiceTest {
       assertThat(Integer.parseInt(desk.find("#stat-accepted").getText())).isGreaterThanOrEqualTo(2);
 
       // A code held in view (2 s, ten frames, a dozen decodes) is recorded once, not per frame:
-      // at most once per pass of the looping video (6 s) since the first.
+      // at most once per pass of the looping video (10 s) since the first.
       List<JsonObject> camera = scans().stream().filter(s -> List.of(ADA, GRACE).contains(s.getString("barcode"))).toList();
       assertThat(camera.stream().filter(s -> s.getString("barcode").equals(ADA)).count()).isBetween(1L, 2L);
       assertThat(camera).allSatisfy(s -> assertThat(s.getString("source")).isEqualTo("web-camera"));
 
-      // A code that is not in the table: red, on the phone and on the desk.
       // The camera keeps showing results over the page; its button is pressed from the script.
       phone.script("document.getElementById('camera-toggle').click()");
       phone.text("#camera-state", "Camera off");
       phone.waitFor("the result screen to clear", d -> !phone.find("#result").isDisplayed());
+
+      // Ada's ticket again (a once column): red, already scanned, saying when and by whom.
+      phone.typeIntoFocus(ADA + "\n");
+      phone.waitFor("a second scan shown red", d -> phone.find("#result").isDisplayed()
+          && phone.find("#result").getAttribute("class").contains("bad"));
+      assertThat(phone.find("#result-reason").getAttribute("textContent")).contains("Already scanned at").contains("Door 1");
+      phone.screenshot("phone-red");
+      desk.text("#stat-reasons", "already scanned: 1");
+      phone.script("document.getElementById('result').click()");
+      phone.waitFor("the result screen to clear", d -> !phone.find("#result").isDisplayed());
+
+      // A code that is not in the table: red, on the phone and on the desk.
       phone.typeIntoFocus("NOPE-404\n");
       phone.waitFor("an unknown code shown red", d -> phone.find("#result").isDisplayed()
           && phone.find("#result").getAttribute("class").contains("bad"));
       assertThat(phone.find("#result-reason").getAttribute("textContent")).contains("Not found");
-      phone.screenshot("phone-red");
       desk.text("#feed", "NOPE-404");
-      desk.text("#stat-refused", "1");
+      desk.text("#stat-refused", "2");
+      desk.text("#stat-reasons", "not found: 1");
       desk.screenshot("desk");
     }
   }
