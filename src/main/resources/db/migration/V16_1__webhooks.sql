@@ -76,11 +76,7 @@ CREATE TABLE webhook_attempts (
 );
 CREATE INDEX webhook_attempts_by_age ON webhook_attempts (attempted_at);
 
--- Timestamps in the API's form (UTC, microseconds, 'Z'), as SqlValues writes them in Java.
-CREATE FUNCTION matic_json_time(t timestamptz) RETURNS text
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-  SELECT to_char(t AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
-$$;
+-- Timestamps in JSON go through matic_json_time (V12_2): the API's form, UTC, microseconds, 'Z'.
 
 -- The one way a feature emits an event: call it inside the statement that makes the change
 -- (in a trigger, or referenced from the statement's final SELECT so the planner cannot skip
