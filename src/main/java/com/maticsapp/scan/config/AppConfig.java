@@ -23,6 +23,7 @@ public record AppConfig(
     AdminConfig admin,
     AuthConfig auth,
     TransferConfig transfer,
+    SyncConfig sync,
     WebhooksConfig webhooks) {
 
   public static final String[] ENVIRONMENTS = {"development", "test", "production"};
@@ -76,7 +77,8 @@ public record AppConfig(
    * How the data verticle instances are deployed, how much a scan may return, and how many
    * scan statements each instance keeps on the wire before coalescing further scans.
    */
-  public record DataConfig(int instances, int maxMatchedRows, int scanStatementsInFlight, RetryConfig retry) {}
+  public record DataConfig(int instances, int maxMatchedRows, int scanStatementsInFlight, RetryConfig retry,
+                           Duration failureLogInterval) {}
 
   /**
    * Retries of idempotent work (lookups, scans with a client id) after a transient database
@@ -86,8 +88,12 @@ public record AppConfig(
    */
   public record RetryConfig(int maxRetries, Duration initialBackoff, Duration maxBackoff, Duration budget) {}
 
-  /** Health probing: the database check's own deadline and how recent a query may be to count. */
-  public record HealthConfig(Duration databaseTimeout, Duration recentQueryWindow) {}
+  /**
+   * Health probing: the database check's own deadline, how recent a query may be to count, and
+   * how long an operation may wait, with nothing succeeding meanwhile, before the database counts
+   * as stalled.
+   */
+  public record HealthConfig(Duration databaseTimeout, Duration recentQueryWindow, Duration stalledAfter) {}
 
   /**
    * Input limits enforced before anything reaches the database. {@code jsonMaxDepth} bounds
@@ -203,10 +209,12 @@ public record AppConfig(
             data.integer("instances", 1, 1, 64),
             data.integer("maxMatchedRows", 100, 1, 10_000),
             data.integer("scanStatementsInFlight", 2, 1, 64),
-            retry(data.section("retry"))),
+            retry(data.section("retry")),
+            data.duration("failureLogInterval", Duration.ofSeconds(10), Duration.ofMillis(100), Duration.ofHours(1))),
         new HealthConfig(
             health.duration("databaseTimeout", Duration.ofSeconds(2), Duration.ofMillis(50), Duration.ofMinutes(1)),
-            health.duration("recentQueryWindow", Duration.ofSeconds(5), Duration.ZERO, Duration.ofMinutes(10))),
+            health.duration("recentQueryWindow", Duration.ofSeconds(5), Duration.ZERO, Duration.ofMinutes(10)),
+            health.duration("stalledAfter", Duration.ofSeconds(2), Duration.ofMillis(100), Duration.ofMinutes(10))),
         new LimitsConfig(
             limits.integer("batchMaxScans", 500, 1, 10_000),
             limits.integer("bulkMaxRows", 5_000, 1, 100_000),
@@ -225,6 +233,7 @@ public record AppConfig(
         problems.section(() -> AdminConfig.from(root.section("auth"))),
         problems.section(() -> AuthConfig.from(root.section("auth"), production)),
         problems.section(() -> TransferConfig.from(root.section("transfer"))),
+        problems.section(() -> SyncConfig.from(root.section("sync"))),
         problems.section(() -> WebhooksConfig.from(root.section("webhooks"), production)));
     problems.throwIfAny();
     return config;

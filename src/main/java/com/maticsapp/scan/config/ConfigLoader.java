@@ -36,6 +36,8 @@ public final class ConfigLoader {
     map.put("PUBLIC_URL", "http.publicUrl");
     map.put("HTTP_INSTANCES", "http.instances");
     map.put("DATA_INSTANCES", "data.instances");
+    map.put("DATA_FAILURE_LOG_INTERVAL", "data.failureLogInterval");
+    map.put("HEALTH_STALLED_AFTER", "health.stalledAfter");
     map.put("DATABASE_URL", "database.url");
     map.put("DB_POOLER_MODE", "database.pooler");
     map.put("DB_SSL_MODE", "database.sslMode");
@@ -94,6 +96,10 @@ public final class ConfigLoader {
     map.put("PAIRING_MAX_FAILED_CLAIMS", "auth.pairing.maxFailedClaims");
     map.put("PAIRING_CLIENT_FAILED_CLAIMS", "auth.pairing.clientFailedClaims");
     map.put("PAIRING_CLIENT_WINDOW", "auth.pairing.clientWindow");
+    map.put("SYNC_SNAPSHOT_PAGE_ROWS", "sync.snapshotPageRows");
+    map.put("SYNC_DELTA_MAX_ROWS", "sync.deltaMaxRows");
+    map.put("SYNC_CHANGE_RETENTION", "sync.changeRetention");
+    map.put("SYNC_PRUNE_INTERVAL", "sync.pruneInterval");
     map.put("MANAGEMENT_ENABLED", "management.enabled");
     map.put("MANAGEMENT_HOST", "management.host");
     map.put("MANAGEMENT_PORT", "management.port");

@@ -67,6 +67,17 @@ public final class Addresses {
   public static final String SCANS_RECORDED = "scans.recorded";
 
   /**
+   * Request/reply. {@code {scan_id, reason?}} → the scan record with {@code undo: {undone_at,
+   * undone_by, reason, cells_restored, cells_kept, state_kept}}. Annuls an accepted scan
+   * (docs/scan-rules.md, "Undo"); undoing again answers the same; 409 for a refused scan;
+   * scanners undo their own scans, guests their pairing's, editors and owners any.
+   */
+  public static final String SCANS_UNDO = "scans.undo";
+
+  /** Publish, after commit: the scan record of a scan just undone (with its {@code undo}). */
+  public static final String SCANS_UNDONE = "scans.undone";
+
+  /**
    * Publish: an import job's state ({@code {id, table_id, status, rows_read, rows_staged,
    * error_count, report, ...}}, the shape of {@code GET /api/imports/{job_id}}) after every staged
    * chunk and once when it ends ({@code status} succeeded or failed, with its report).
@@ -127,6 +138,12 @@ public final class Addresses {
   public static final String ROWS_DELETE = "data.rows.delete";
   /** {@code {table_id}} → {@code {deleted: true, ...}}: the table, its rows, columns, pairings, jobs and scan history. */
   public static final String TABLES_DELETE = "data.tables.delete";
+  /** {@code {table_id, name}} → the table, renamed. */
+  public static final String TABLES_UPDATE = "data.tables.update";
+  /** {@code {table_id, name, label?, column_type, settings?, position?}} → the table with the new column. */
+  public static final String COLUMNS_ADD = "data.columns.add";
+  /** {@code {table_id, column_id}} → the table without the column; its cells are removed from every row. */
+  public static final String COLUMNS_REMOVE = "data.columns.remove";
   /** {@code {workspace_id, history_copies_days}} → {@code {workspace_id, history_copies_days}} (null: kept as long as the scan). */
   public static final String WORKSPACES_RETENTION = "data.workspaces.retention";
 
@@ -152,6 +169,36 @@ public final class Addresses {
   public static final String WEBHOOKS_REDELIVER_SINCE = "data.webhooks.redeliver-since";
 
   /**
+   * Request/reply, one page of a barcode column's offline snapshot (docs/offline.md).
+   * {@code {table_id, column_id, after?, device_id?, app_version?, device_label?}} →
+   * {@code {column: {id, name, settings}, cursor, server_time, rows_json, rows, next?}}:
+   * {@code rows_json} is the page's row documents as JSON text joined by commas (the HTTP
+   * stream writes it as it is), {@code next} the {@code after} of the next page, absent after
+   * the last. Members with read access, and a guest on its own column. The first page
+   * (without {@code after}) records the sync on the device and its {@code cursor} is the
+   * snapshot's.
+   */
+  public static final String SYNC_SNAPSHOT_PAGE = "data.sync.snapshot-page";
+
+  /**
+   * Request/reply. {@code {table_id, column_id, since, device_id?, app_version?, device_label?}}
+   * → {@code {column, cursor, since, server_time, rows_json, rows, removed_rows, removed_values}}:
+   * the rows changed after the {@link SyncCursor} {@code since} (as in a snapshot), the rows that
+   * left the copy and the values rows lost. 410 when the cursor is too old, a column changed
+   * since, or too many rows changed: the phone downloads a new snapshot.
+   */
+  public static final String SYNC_DELTA = "data.sync.delta";
+
+  /** Request/reply. {@code {table_id}} → {@code {devices: [...]}}; owners and editors. */
+  public static final String DEVICES_LIST = "data.devices.list";
+
+  /**
+   * Request/reply. {@code {table_id, device_id}} → the device, revoked; a guest token claimed on
+   * it is refused (401) from its next request on. Owners and editors.
+   */
+  public static final String DEVICES_REVOKE = "data.devices.revoke";
+
+  /**
    * Request/reply, for the live scan stream. {@code {table_id, after?, limit}} →
    * {@code {latest, scans, truncated}}: the scans of the table stored after the
    * {@link ScanCursor} {@code after}, in storage order ({@code created_at}, {@code id}), at
@@ -161,6 +208,14 @@ public final class Addresses {
    * exist; 422 when {@code after} is not a cursor.
    */
   public static final String SCANS_SINCE = "data.scans.since";
+
+  /**
+   * Request/reply. {@code {table_id, column_id}} → the door's numbers {@code {table_id,
+   * column_id, mode, rows_in_scope, rows_accepted, inside, accepted, refused,
+   * refused_by_reason, undone, last_scan_at, accepted_per_minute: [{minute, accepted}] x 60}},
+   * read from counters the scan statements keep; readers of the table.
+   */
+  public static final String SCANS_STATUS = "data.scans.status";
 
   /**
    * Request/reply, health verticle → data verticle. {@code {active: boolean}} → {@code {up,

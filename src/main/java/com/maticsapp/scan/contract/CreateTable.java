@@ -61,7 +61,8 @@ public record CreateTable(UUID workspaceId, String name, List<Column> columns) {
     return new CreateTable(workspaceId, name.strip(), columns);
   }
 
-  private static Column parseColumn(Fields fields) {
+  /** One column definition; errors go to {@code fields}; null when it has any. */
+  public static Column parseColumn(Fields fields) {
     int before = fields.errors().size();
     String name = fields.string("name", true, 100);
     if (name != null && !name.equals(name.strip())) {

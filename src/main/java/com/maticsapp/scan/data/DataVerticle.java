@@ -39,6 +39,9 @@ public final class DataVerticle extends VerticleBase {
   private SqlClient client;
   private Dispatcher bus;
   private ScanCoalescer coalescer;
+  private ChangePruner pruner;
+  private FailureObserver failures;
+  private long summaries = -1;
   private ErasureOperations erasure;
 
   public DataVerticle(AppConfig config, DatabaseActivity activity, MeterRegistry registry, Authenticator authenticator) {
@@ -53,7 +56,8 @@ public final class DataVerticle extends VerticleBase {
     BusCodecs.register(vertx);
     // Shared by name with the other data instances and the webhook dispatcher: one pool, one budget.
     client = Database.client(vertx, config.database(), true);
-    FailureObserver failures = new FailureObserver(activity);
+    failures = new FailureObserver(activity, registry, config.data().failureLogInterval());
+    summaries = vertx.setPeriodic(config.data().failureLogInterval().toMillis(), id -> failures.flushWarnings(false));
     Retries retries = new Retries(vertx, config.data().retry());
     AccessStore access = new AccessStore(client);
     coalescer = new ScanCoalescer(vertx, new ScanStore(client, config.data().maxMatchedRows())::record, retries,
@@ -66,11 +70,16 @@ public final class DataVerticle extends VerticleBase {
     AccessOperations members = new AccessOperations(new MemberStore(client), new PairingStore(client), access,
         retries, authenticator, config.auth().pairing(), config.limits().pageMaxRows());
     ColumnOperations columns = new ColumnOperations(new ColumnStore(client), access);
+    SyncOperations sync = new SyncOperations(new SyncStore(client), new DeviceStore(client), access, retries,
+        config.sync(), config.limits().pageMaxRows());
+    pruner = new ChangePruner(vertx, client, config.sync());
+    DoorOperations door = new DoorOperations(vertx.eventBus(), new UndoStore(client), new StatusStore(client), access, retries);
     WebhookOperations webhooks = new WebhookOperations(new WebhookStore(client), access, retries, config.webhooks(),
         config.limits().pageMaxRows());
     DatabaseProbe probe = new DatabaseProbe(client, config, activity, registry);
     ImportOperations imports = new ImportOperations(vertx, new ImportStore(client), access, config.transfer());
     erasure = new ErasureOperations(vertx, new ErasureStore(client), access, config.transfer());
+    TableEditOperations edits = new TableEditOperations(new TableEditStore(client), new TableStore(client), access);
     ExportOperations exports = new ExportOperations(new ExportStore(client), access, retries, config.limits().pageMaxScans());
     bus = new Dispatcher(vertx, authenticator, failures);
 
@@ -80,6 +89,8 @@ public final class DataVerticle extends VerticleBase {
     bus.serve(Addresses.SCANS_RECORD_BATCH, scans::recordBatch);
     bus.serve(Addresses.SCANS_LIST, scans::list);
     bus.serve(Addresses.SCANS_SINCE, scans::since);
+    bus.serve(Addresses.SCANS_UNDO, door::undo);
+    bus.serve(Addresses.SCANS_STATUS, door::status);
     bus.serve(Addresses.WORKSPACES_CREATE, tables::createWorkspace);
     bus.serve(Addresses.WORKSPACES_LIST, tables::listWorkspaces);
     bus.serve(Addresses.TABLES_LIST, tables::listTables);
@@ -98,6 +109,10 @@ public final class DataVerticle extends VerticleBase {
     bus.serve(Addresses.PAIRINGS_LIST, members::listPairings);
     bus.serve(Addresses.PAIRINGS_REVOKE, members::revokePairing);
     bus.serveUnauthenticated(Addresses.PAIRINGS_CLAIM, members::claim);
+    bus.serve(Addresses.SYNC_SNAPSHOT_PAGE, sync::snapshotPage);
+    bus.serve(Addresses.SYNC_DELTA, sync::delta);
+    bus.serve(Addresses.DEVICES_LIST, sync::listDevices);
+    bus.serve(Addresses.DEVICES_REVOKE, sync::revokeDevice);
     bus.serve(Addresses.IMPORTS_CREATE, imports::create);
     bus.serve(Addresses.IMPORTS_RUN, imports::run);
     bus.serve(Addresses.IMPORTS_ABORT, imports::abort);
@@ -106,6 +121,9 @@ public final class DataVerticle extends VerticleBase {
     bus.serve(Addresses.ROWS_DELETE, erasure::deleteRows);
     bus.serve(Addresses.TABLES_DELETE, erasure::deleteTable);
     bus.serve(Addresses.WORKSPACES_RETENTION, erasure::setRetention);
+    bus.serve(Addresses.TABLES_UPDATE, edits::update);
+    bus.serve(Addresses.COLUMNS_ADD, edits::addColumn);
+    bus.serve(Addresses.COLUMNS_REMOVE, edits::removeColumn);
     bus.serve(Addresses.WEBHOOKS_CREATE, webhooks::create);
     bus.serve(Addresses.WEBHOOKS_LIST, webhooks::list);
     bus.serve(Addresses.WEBHOOKS_GET, webhooks::get);
@@ -119,6 +137,7 @@ public final class DataVerticle extends VerticleBase {
 
     checkStatementTimeout();
     erasure.startSweeping();
+    pruner.start();
     // One ping at start-up reads server_version, which the detailed health document then shows
     // even while recent traffic alone is its evidence (a ping never fails: DOWN is an answer).
     return Future.all(bus.registered(), probe.status(true));
@@ -128,10 +147,15 @@ public final class DataVerticle extends VerticleBase {
   public Future<?> stop() {
     long deadline = Math.max(Lifecycle.drainDeadline(vertx, config.http().drainTimeout()),
         System.currentTimeMillis() + Lifecycle.DATA_DRAIN_FLOOR.toMillis());
+    pruner.stop();
     erasure.stopSweeping();
     return bus.unregister()
         .transform(unregistered -> bus.quiesce(deadline, List.of(coalescer)))
-        .transform(quiet -> client.close());
+        .transform(quiet -> {
+          vertx.cancelTimer(summaries);
+          failures.flushWarnings(true);
+          return client.close();
+        });
   }
 
   /**

@@ -1,5 +1,7 @@
 package com.maticsapp.scan.data;
 
+import java.util.Map;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -7,6 +9,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * one last failed because the database was unreachable. Shared by all data verticle
  * instances, it lets the health check answer from evidence instead of competing with
  * requests for the connection.
+ *
+ * <p>Evidence of the past is not enough on its own: a database frozen mid-conversation
+ * (stopped, or a network path that neither answers nor closes) fails nothing for as long as
+ * the statements' deadlines, while the last success stays recent. So the operations in
+ * flight are counted too, by when they began: one that has waited long, with nothing
+ * succeeding meanwhile, is evidence of a stall ({@link #stalledMillis}).
  */
 public final class DatabaseActivity {
 
@@ -15,6 +23,38 @@ public final class DatabaseActivity {
   private final AtomicLong poolTimeouts = new AtomicLong();
   private final AtomicLong poolRejections = new AtomicLong();
   private volatile String lastOutage;
+  /** Operations in flight: ticket (increasing, so the first entry is the oldest) → start, nanoTime. */
+  private final ConcurrentSkipListMap<Long, Long> inFlight = new ConcurrentSkipListMap<>();
+  private final AtomicLong tickets = new AtomicLong();
+
+  /** An operation that will ask the database has begun; hand the ticket to {@link #ended}. */
+  long began() {
+    long ticket = tickets.incrementAndGet();
+    inFlight.put(ticket, System.nanoTime());
+    return ticket;
+  }
+
+  void ended(long ticket) {
+    inFlight.remove(ticket);
+  }
+
+  /** How long the oldest operation in flight has been waiting, in milliseconds; 0 when none is. */
+  public long oldestInFlightMillis() {
+    Map.Entry<Long, Long> oldest = inFlight.firstEntry();
+    return oldest == null ? 0 : Math.max(0, (System.nanoTime() - oldest.getValue()) / 1_000_000);
+  }
+
+  /**
+   * How long the database has looked stalled, or 0: an operation has waited more than
+   * {@code limitMillis} and nothing has succeeded for as long. One slow statement among others
+   * that complete is no stall; every statement waiting is one.
+   */
+  public long stalledMillis(long limitMillis) {
+    long oldest = oldestInFlightMillis();
+    long sinceSuccess = millisSinceSuccess();
+    boolean stalled = oldest > limitMillis && (sinceSuccess < 0 || sinceSuccess > limitMillis);
+    return stalled ? oldest : 0;
+  }
 
   void succeeded() {
     lastSuccessNanos.set(System.nanoTime());

@@ -13,6 +13,8 @@ import java.util.concurrent.TimeUnit;
  * statement that succeeded within the recent-query window is evidence enough; only when the
  * service has been idle (or the last evidence is an outage, or the caller insists) does it
  * send a ping, on the same pipelined client, so health never needs a connection of its own.
+ * Unless the database looks stalled: an operation in flight for longer than
+ * {@code health.stalledAfter} with no success since is a DOWN whatever succeeded before.
  */
 final class DatabaseProbe {
 
@@ -36,8 +38,14 @@ final class DatabaseProbe {
     return status(request.getBoolean("active", false));
   }
 
-  /** {@code {up, evidence, round_trip_ms?, last_success_ms_ago, server_version, error?, pool}}. */
+  /** {@code {up, evidence, round_trip_ms?, last_success_ms_ago, oldest_in_flight_ms, server_version, error?, pool}}. */
   Future<JsonObject> status(boolean active) {
+    long stalled = activity.stalledMillis(config.health().stalledAfter().toMillis());
+    if (stalled > 0 && !active) {
+      // Whatever succeeded before: operations have waited this long with nothing answered since.
+      return Future.succeededFuture(document(false, "stalled", null,
+          "an operation has waited " + stalled + " ms and nothing has succeeded since (health.stalledAfter)"));
+    }
     long sinceSuccess = activity.millisSinceSuccess();
     boolean recent = sinceSuccess >= 0 && sinceSuccess <= config.health().recentQueryWindow().toMillis()
         && activity.lastWasSuccess();
@@ -69,6 +77,7 @@ final class DatabaseProbe {
         .put("up", up)
         .put("evidence", evidence)
         .put("last_success_ms_ago", activity.millisSinceSuccess())
+        .put("oldest_in_flight_ms", activity.oldestInFlightMillis())
         .put("server_version", serverVersion)
         .put("target", config.database().describe())
         .put("pool", PoolStats.read(registry, config.database(), activity));

@@ -74,12 +74,12 @@ final class Dispatcher {
   /** Serves {@code address} for authenticated callers. */
   void serve(String address, Operation operation) {
     serveMessages(address, message -> authenticator.authenticate(message.headers().get(Addresses.AUTHORIZATION))
-        .compose(caller -> operation.apply(caller, bodyOf(message))));
+        .compose(caller -> failures.inFlight(operation.apply(caller, bodyOf(message)))));
   }
 
   /** Serves the one address whose request is its own credential. */
   void serveUnauthenticated(String address, UnauthenticatedOperation operation) {
-    serveMessages(address, message -> operation.apply(bodyOf(message)));
+    serveMessages(address, message -> failures.inFlight(operation.apply(bodyOf(message))));
   }
 
   /**

@@ -6,7 +6,10 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 
-/** Deleting rows and tables for real, and a workspace's retention of history copies (docs/security.md). */
+/**
+ * Changing what a table is: deleting rows and tables for real, a workspace's retention of
+ * history copies (docs/security.md), renaming a table, adding and removing columns.
+ */
 final class ErasureRoutes {
 
   private final DataClient data;
@@ -51,5 +54,23 @@ final class ErasureRoutes {
     JsonObject body = Requests.body(ctx, jsonMaxDepth);
     data.forward(ctx, Addresses.WORKSPACES_RETENTION,
         body.copy().put("workspace_id", Requests.pathId(ctx, "workspace_id").toString()), 200);
+  }
+
+  /** PATCH /api/tables/:table_id {name} */
+  void renameTable(RoutingContext ctx) {
+    JsonObject body = Requests.body(ctx, jsonMaxDepth);
+    data.forward(ctx, Addresses.TABLES_UPDATE, body.copy().put("table_id", Requests.pathId(ctx, "table_id").toString()), 200);
+  }
+
+  /** POST /api/tables/:table_id/columns {name, label?, column_type, settings?, position?} */
+  void addColumn(RoutingContext ctx) {
+    JsonObject body = Requests.body(ctx, jsonMaxDepth);
+    data.forward(ctx, Addresses.COLUMNS_ADD, body.copy().put("table_id", Requests.pathId(ctx, "table_id").toString()), 201);
+  }
+
+  /** DELETE /api/tables/:table_id/columns/:column_id */
+  void removeColumn(RoutingContext ctx) {
+    data.forward(ctx, Addresses.COLUMNS_REMOVE, new JsonObject().put("table_id", Requests.pathId(ctx, "table_id").toString())
+        .put("column_id", Requests.pathId(ctx, "column_id").toString()), 200);
   }
 }

@@ -72,6 +72,7 @@ public final class HttpVerticle extends VerticleBase {
       AdminAccess admin = new AdminAccess(config.admin(), gate.authenticator(), responses);
       AccessRoutes access = new AccessRoutes(data, responses, gate.claims(), config.limits().jsonMaxDepth(),
           new PublicUrls(config.http().publicUrl(), config.auth().pairing().claimUrl()));
+      SyncRoutes sync = new SyncRoutes(data, responses);
       WebhookRoutes webhooks = new WebhookRoutes(data, responses, config.limits().jsonMaxDepth(), config.limits().pageMaxRows());
       Authentication authentication = new Authentication(gate.authenticator(), rateLimit, responses);
       Handler<RoutingContext> caller = authentication::required;
@@ -125,8 +126,13 @@ public final class HttpVerticle extends VerticleBase {
       router.post("/api/tables/:table_id/pairings").handler(body).handler(caller).handler(access::openPairing);
       router.get("/api/tables/:table_id/pairings").handler(caller).handler(access::listPairings);
       router.delete("/api/tables/:table_id/pairings/:pairing_id").handler(caller).handler(access::revokePairing);
+      router.get("/api/tables/:table_id/columns/:column_id/snapshot").handler(caller).handler(sync::snapshot);
+      router.get("/api/tables/:table_id/devices").handler(caller).handler(sync::listDevices);
+      router.delete("/api/tables/:table_id/devices/:device_id").handler(caller).handler(sync::revokeDevice);
 
       router.get("/api/scans").handler(caller).handler(scans::list);
+      router.post("/api/scans/:scan_id/undo").handler(body).handler(caller).handler(scans::undo);
+      router.get("/api/tables/:table_id/scan-status").handler(caller).handler(scans::status);
 
       // Files in and out. The upload is paused before the token check and read (spooled) only
       // once an import job exists for it; exports stream keyset pages with backpressure.
@@ -140,6 +146,9 @@ public final class HttpVerticle extends VerticleBase {
       router.post("/api/tables/:table_id/rows/delete").handler(body).handler(caller).handler(erasure::deleteRows);
       router.delete("/api/tables/:table_id").handler(caller).handler(erasure::deleteTable);
       router.put("/api/workspaces/:workspace_id/retention").handler(body).handler(caller).handler(erasure::setRetention);
+      router.patch("/api/tables/:table_id").handler(body).handler(caller).handler(erasure::renameTable);
+      router.post("/api/tables/:table_id/columns").handler(body).handler(caller).handler(erasure::addColumn);
+      router.delete("/api/tables/:table_id/columns/:column_id").handler(caller).handler(erasure::removeColumn);
 
       router.post("/api/workspaces/:workspace_id/webhooks").handler(body).handler(caller).handler(webhooks::create);
       router.get("/api/workspaces/:workspace_id/webhooks").handler(caller).handler(webhooks::list);

@@ -90,6 +90,21 @@ final class ScanRoutes {
     data.forward(ctx, Addresses.SCANS_LIST, query, 200);
   }
 
+  /** POST /api/scans/:scan_id/undo with an optional body {@code {reason?}}. */
+  void undo(RoutingContext ctx) {
+    boolean empty = ctx.body().buffer() == null || ctx.body().buffer().length() == 0;
+    JsonObject body = empty ? new JsonObject() : Requests.body(ctx, limits.jsonMaxDepth()).copy();
+    data.forward(ctx, Addresses.SCANS_UNDO, body.put("scan_id", Requests.pathId(ctx, "scan_id").toString()), 200);
+  }
+
+  /** GET /api/tables/:table_id/scan-status?column_id */
+  void status(RoutingContext ctx) {
+    JsonObject query = new JsonObject()
+        .put("table_id", Requests.pathId(ctx, "table_id").toString())
+        .put("column_id", ctx.queryParams().get("column_id"));
+    data.forward(ctx, Addresses.SCANS_STATUS, query, 200);
+  }
+
   /** The search route calls the barcode "value": report errors under the name the client used. */
   private static ServiceFailure renamed(ServiceFailure failure, String from, String to) {
     List<FieldError> errors = failure.errors().stream()

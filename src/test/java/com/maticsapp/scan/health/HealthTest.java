@@ -33,7 +33,7 @@ class HealthTest {
     database = TestDatabase.create();
     proxy = TcpProxy.start(database.host(), database.port());
     service = RunningService.start(database.url("127.0.0.1", proxy.port()),
-        Map.of("DB_CONNECT_TIMEOUT", "1s", "DB_POOL_CONNECTION_TIMEOUT", "2s"));
+        Map.of("DB_CONNECT_TIMEOUT", "3s", "DB_POOL_CONNECTION_TIMEOUT", "2s"));
   }
 
   @AfterAll

@@ -311,6 +311,11 @@ class PairingTest extends ServiceTest {
     HttpResponse<Buffer> search = send(paired.token(), HttpMethod.GET,
         "/api/tables/" + paired.tableId() + "/rows/search?column_name=code&value=R-1", null);
     assertThat(search.statusCode()).as(search.bodyAsString()).isEqualTo(401);
+    // A batch answers per item (openapi BatchResultItem, security.md): 200, the item 401.
+    HttpResponse<Buffer> batch = send(paired.token(), HttpMethod.POST, "/api/scans/batch",
+        new JsonObject().put("scans", new JsonArray().add(scan(paired.tableId(), "code", "R-4"))));
+    assertThat(batch.statusCode()).as(batch.bodyAsString()).isEqualTo(200);
+    assertThat(batch.bodyAsJsonObject().getJsonArray("results").getJsonObject(0).getInteger("status")).isEqualTo(401);
     ReplyException overTheBus = busFailure(Addresses.SCANS_RECORD, scan(paired.tableId(), "code", "R-3"), paired.token());
     assertThat(overTheBus.failureCode()).isEqualTo(401);
     assertThat(database.count("SELECT count(*) FROM scan_history WHERE pairing_id = '" + paired.pairingId() + "'")).isEqualTo(1);
