@@ -254,8 +254,9 @@ public final class Authenticator {
     if (pairing == null || table == null || column == null || !(claims.getValue("exp") instanceof Number)) {
       throw ServiceFailure.unauthorized("the guest token is incomplete");
     }
+    String device = claims.getValue("device_id") instanceof String d && !d.isEmpty() && d.length() <= 200 ? d : null;
     return Caller.guest(new Caller.Guest(pairing, table, column,
-        claims.getString("scanner_name"), claims.getString("scanner_email")));
+        claims.getString("scanner_name"), claims.getString("scanner_email"), device));
   }
 
   /** A guest token for a claimed pairing: valid until the pairing expires (revocation is checked on use). */
@@ -271,6 +272,9 @@ public final class Authenticator {
         .put("scanner_name", guest.scannerName());
     if (guest.scannerEmail() != null) {
       claims.put("scanner_email", guest.scannerEmail());
+    }
+    if (guest.deviceId() != null) {
+      claims.put("device_id", guest.deviceId());
     }
     return guests.generateToken(claims, new JWTOptions().setAlgorithm("HS256"));
   }

@@ -16,8 +16,18 @@ import java.util.UUID;
  */
 public record Caller(String userId, String email, String role, Guest guest) {
 
-  /** What a guest token carries: one pairing, one table, one barcode column, the scanner's name. */
-  public record Guest(UUID pairingId, UUID tableId, UUID columnId, String scannerName, String scannerEmail) {}
+  /**
+   * What a guest token carries: one pairing, one table, one barcode column, the scanner's name,
+   * and the device that claimed it (revoking that device ends the token; null in tokens issued
+   * before devices were recorded).
+   */
+  public record Guest(UUID pairingId, UUID tableId, UUID columnId, String scannerName, String scannerEmail,
+                      String deviceId) {
+
+    public Guest(UUID pairingId, UUID tableId, UUID columnId, String scannerName, String scannerEmail) {
+      this(pairingId, tableId, columnId, scannerName, scannerEmail, null);
+    }
+  }
 
   public static Caller user(String userId, String email, String role) {
     return new Caller(userId, email, role, null);
@@ -39,6 +49,11 @@ public record Caller(String userId, String email, String role, Guest guest) {
   /** The user id the access statements look up in workspace_members; null for a guest. */
   public String memberId() {
     return userId;
+  }
+
+  /** The device a guest token is bound to, which the access statements check; null for a user. */
+  public String deviceId() {
+    return guest == null ? null : guest.deviceId();
   }
 
   /** The pairing the access statements check; null for a user. */

@@ -7,7 +7,7 @@ import java.util.UUID;
 /**
  * What an operation needs, and the one place that decides whether a caller's role on a table
  * or workspace grants it. Workspace roles are ranked: owner ⊃ editor ⊃ scanner ⊃ viewer.
- * Guests may only look up and record scans, on their pairing's column.
+ * Guests may only look up, record scans and sync the offline copy, on their pairing's column.
  *
  * <p>The role comes from the statement that does the work ({@code matic_access} in the V3
  * migration), so the check and the data are read at the same moment.
@@ -17,6 +17,8 @@ public enum Permission {
   READ(4, false),
   /** A barcode lookup: readers, and guests on their column. */
   LOOKUP(4, true),
+  /** A barcode column's offline snapshot and its deltas: readers, and guests on their column. */
+  SNAPSHOT(4, true),
   /** Recording scans: scanners and up, and guests on their column. */
   SCAN(3, true),
   /** Tables, rows, pairings. */
@@ -70,11 +72,11 @@ public enum Permission {
       return ServiceFailure.notFound(notFound);
     }
     if (role.equals("ended")) {
-      return ServiceFailure.unauthorized("the pairing this guest token belongs to was revoked or has expired");
+      return ServiceFailure.unauthorized("the pairing this guest token belongs to (or the device it was claimed on) was revoked, or it expired");
     }
     if (role.startsWith("guest:")) {
       if (!guests) {
-        return ServiceFailure.forbidden("a guest token may only look up and record scans");
+        return ServiceFailure.forbidden("a guest token may only look up, scan and sync its column");
       }
       if (columnId != null && !role.substring("guest:".length()).equals(columnId.toString())) {
         return ServiceFailure.forbidden("this guest token is for another column of the table");
@@ -99,7 +101,7 @@ public enum Permission {
   /** Guests are refused everything but lookups and scans before any statement runs. */
   public void requireCallerKind(Caller caller) {
     if (caller.isGuest() && !guests) {
-      throw ServiceFailure.forbidden("a guest token may only look up and record scans");
+      throw ServiceFailure.forbidden("a guest token may only look up, scan and sync its column");
     }
   }
 }

@@ -22,7 +22,8 @@ public record AppConfig(
     RateLimitConfig rateLimit,
     AdminConfig admin,
     AuthConfig auth,
-    TransferConfig transfer) {
+    TransferConfig transfer,
+    SyncConfig sync) {
 
   public static final String[] ENVIRONMENTS = {"development", "test", "production"};
 
@@ -230,7 +231,8 @@ public record AppConfig(
         problems.section(() -> RateLimitConfig.from(root.section("rateLimit"))),
         problems.section(() -> AdminConfig.from(root.section("auth"))),
         problems.section(() -> AuthConfig.from(root.section("auth"), production)),
-        problems.section(() -> TransferConfig.from(root.section("transfer"))));
+        problems.section(() -> TransferConfig.from(root.section("transfer"))),
+        problems.section(() -> SyncConfig.from(root.section("sync"))));
     problems.throwIfAny();
     return config;
   }

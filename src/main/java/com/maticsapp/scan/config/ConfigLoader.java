@@ -96,6 +96,10 @@ public final class ConfigLoader {
     map.put("PAIRING_MAX_FAILED_CLAIMS", "auth.pairing.maxFailedClaims");
     map.put("PAIRING_CLIENT_FAILED_CLAIMS", "auth.pairing.clientFailedClaims");
     map.put("PAIRING_CLIENT_WINDOW", "auth.pairing.clientWindow");
+    map.put("SYNC_SNAPSHOT_PAGE_ROWS", "sync.snapshotPageRows");
+    map.put("SYNC_DELTA_MAX_ROWS", "sync.deltaMaxRows");
+    map.put("SYNC_CHANGE_RETENTION", "sync.changeRetention");
+    map.put("SYNC_PRUNE_INTERVAL", "sync.pruneInterval");
     map.put("MANAGEMENT_ENABLED", "management.enabled");
     map.put("MANAGEMENT_HOST", "management.host");
     map.put("MANAGEMENT_PORT", "management.port");

@@ -148,6 +148,36 @@ public final class Addresses {
   public static final String WORKSPACES_RETENTION = "data.workspaces.retention";
 
   /**
+   * Request/reply, one page of a barcode column's offline snapshot (docs/offline.md).
+   * {@code {table_id, column_id, after?, device_id?, app_version?, device_label?}} →
+   * {@code {column: {id, name, settings}, cursor, server_time, rows_json, rows, next?}}:
+   * {@code rows_json} is the page's row documents as JSON text joined by commas (the HTTP
+   * stream writes it as it is), {@code next} the {@code after} of the next page, absent after
+   * the last. Members with read access, and a guest on its own column. The first page
+   * (without {@code after}) records the sync on the device and its {@code cursor} is the
+   * snapshot's.
+   */
+  public static final String SYNC_SNAPSHOT_PAGE = "data.sync.snapshot-page";
+
+  /**
+   * Request/reply. {@code {table_id, column_id, since, device_id?, app_version?, device_label?}}
+   * → {@code {column, cursor, since, server_time, rows_json, rows, removed_rows, removed_values}}:
+   * the rows changed after the {@link SyncCursor} {@code since} (as in a snapshot), the rows that
+   * left the copy and the values rows lost. 410 when the cursor is too old, a column changed
+   * since, or too many rows changed: the phone downloads a new snapshot.
+   */
+  public static final String SYNC_DELTA = "data.sync.delta";
+
+  /** Request/reply. {@code {table_id}} → {@code {devices: [...]}}; owners and editors. */
+  public static final String DEVICES_LIST = "data.devices.list";
+
+  /**
+   * Request/reply. {@code {table_id, device_id}} → the device, revoked; a guest token claimed on
+   * it is refused (401) from its next request on. Owners and editors.
+   */
+  public static final String DEVICES_REVOKE = "data.devices.revoke";
+
+  /**
    * Request/reply, for the live scan stream. {@code {table_id, after?, limit}} →
    * {@code {latest, scans, truncated}}: the scans of the table stored after the
    * {@link ScanCursor} {@code after}, in storage order ({@code created_at}, {@code id}), at

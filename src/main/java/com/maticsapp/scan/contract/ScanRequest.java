@@ -105,18 +105,23 @@ public record ScanRequest(
   /**
    * This scan on behalf of {@code caller}. A guest's scan carries who scanned in its metadata,
    * under {@code guest} ({@code pairing_id}, {@code scanner_name}, {@code scanner_email}),
-   * replacing anything the client put there: it comes from the guest token, not the body.
+   * replacing anything the client put there: it comes from the guest token, not the body. So
+   * does its {@code device_id} when the token names the device that claimed it.
    */
   public ScanRequest by(Caller caller) {
     JsonObject stamped = metadata;
+    String device = deviceId;
     if (caller.isGuest()) {
+      if (caller.deviceId() != null) {
+        device = caller.deviceId();
+      }
       Caller.Guest guest = caller.guest();
       stamped = (metadata == null ? new JsonObject() : metadata.copy()).put("guest", new JsonObject()
           .put("pairing_id", guest.pairingId().toString())
           .put("scanner_name", guest.scannerName())
           .put("scanner_email", guest.scannerEmail()));
     }
-    return new ScanRequest(id, tableId, columnId, columnName, barcode, scannedAt, source, deviceId, stamped,
+    return new ScanRequest(id, tableId, columnId, columnName, barcode, scannedAt, source, device, stamped,
         rowId, direction, inputs, caller);
   }
 

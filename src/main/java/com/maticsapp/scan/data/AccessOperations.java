@@ -174,7 +174,9 @@ final class AccessOperations {
   }
 
   /**
-   * A phone claims a pairing: {@code {code, scanner_name, scanner_email?}} → a guest token.
+   * A phone claims a pairing: {@code {code, scanner_name, scanner_email?, device_id?,
+   * device_label?}} → a guest token bound to the device (one is made up and returned when the
+   * phone names none: the phone keeps it as its stable id).
    * Every way a code can be wrong answers the same 404, so a guesser learns nothing; a wrong
    * secret for a real selector counts against that pairing, which locks after
    * {@code maxFailedClaims}. Only the holder of the whole code hears that it expired, was
@@ -188,7 +190,10 @@ final class AccessOperations {
     if (scannerEmail != null && !EMAIL.matcher(scannerEmail).matches()) {
       fields.error("scanner_email", "is not an e-mail address");
     }
+    String named = fields.string("device_id", false, 200);
+    String deviceLabel = fields.string("device_label", false, 100);
     fields.throwIfInvalid();
+    String deviceId = named != null && !named.isBlank() ? named : "device-" + UUID.randomUUID();
     PairingCodes.Code code = PairingCodes.parse(typed);
     if (code == null) {
       return Future.failedFuture(noSuchCode());
@@ -205,11 +210,11 @@ final class AccessOperations {
       if (ended != null) {
         return Future.failedFuture(ended);
       }
-      return pairings.countClaim(pairingId, pairing.maxFailedClaims()).map(counted -> {
-        if (!counted) {
-          throw gone("the pairing has just ended");
-        }
-        return issue(found, scannerName.strip(), scannerEmail);
+      String label = deviceLabel != null ? deviceLabel : scannerName.strip();
+      return pairings.countClaim(pairingId, pairing.maxFailedClaims(), deviceId, label).map(counted -> switch (counted) {
+        case ENDED -> throw gone("the pairing has just ended");
+        case DEVICE_REVOKED -> throw gone("this device was revoked on the pairing's table");
+        case COUNTED -> issue(found, scannerName.strip(), scannerEmail, deviceId);
       });
     });
   }
@@ -227,9 +232,9 @@ final class AccessOperations {
     return null;
   }
 
-  private JsonObject issue(Row found, String scannerName, String scannerEmail) {
+  private JsonObject issue(Row found, String scannerName, String scannerEmail, String deviceId) {
     Caller.Guest guest = new Caller.Guest(found.getUUID("id"), found.getUUID("table_id"), found.getUUID("column_id"),
-        scannerName, scannerEmail);
+        scannerName, scannerEmail, deviceId);
     var expiresAt = found.getOffsetDateTime("expires_at").toInstant();
     return new JsonObject()
         .put("token", authenticator.issueGuestToken(guest, expiresAt))
@@ -239,7 +244,8 @@ final class AccessOperations {
         .put("table", new JsonObject().put("id", guest.tableId().toString()).put("name", found.getString("table_name")))
         .put("column", new JsonObject().put("id", guest.columnId().toString()).put("name", found.getString("column_name")))
         .put("scanner_name", scannerName)
-        .put("scanner_email", scannerEmail);
+        .put("scanner_email", scannerEmail)
+        .put("device_id", deviceId);
   }
 
   private static ServiceFailure noSuchCode() {

@@ -17,8 +17,8 @@ import java.util.function.Supplier;
  */
 final class AccessStore {
 
-  /** See {@code matic_access} (V3 migration): a role, 'guest:&lt;column&gt;', 'ended', or NULL. */
-  static final String TABLE_ROLE = "SELECT role FROM matic_access($1, $2, $3)";
+  /** See {@code matic_access} (V3, V13_1 migrations): a role, 'guest:&lt;column&gt;', 'ended', or NULL. */
+  static final String TABLE_ROLE = "SELECT role FROM matic_access($1, $2, $3, $4)";
 
   static final String WORKSPACE_ROLE = """
       SELECT (SELECT role FROM workspace_members WHERE workspace_id = $1 AND user_id = $2) AS role
@@ -31,7 +31,7 @@ final class AccessStore {
   }
 
   Future<String> tableRole(UUID tableId, Caller caller) {
-    return client.preparedQuery(TABLE_ROLE).execute(Tuple.of(tableId, caller.memberId(), caller.pairingId()))
+    return client.preparedQuery(TABLE_ROLE).execute(Tuple.of(tableId, caller.memberId(), caller.pairingId(), caller.deviceId()))
         .map(rows -> rows.iterator().next().getString("role"));
   }
 

@@ -39,6 +39,7 @@ public final class DataVerticle extends VerticleBase {
   private SqlClient client;
   private Dispatcher bus;
   private ScanCoalescer coalescer;
+  private ChangePruner pruner;
   private FailureObserver failures;
   private long summaries = -1;
   private ErasureOperations erasure;
@@ -68,6 +69,9 @@ public final class DataVerticle extends VerticleBase {
     AccessOperations members = new AccessOperations(new MemberStore(client), new PairingStore(client), access,
         retries, authenticator, config.auth().pairing(), config.limits().pageMaxRows());
     ColumnOperations columns = new ColumnOperations(new ColumnStore(client), access);
+    SyncOperations sync = new SyncOperations(new SyncStore(client), new DeviceStore(client), access, retries,
+        config.sync(), config.limits().pageMaxRows());
+    pruner = new ChangePruner(vertx, client, config.sync());
     DoorOperations door = new DoorOperations(vertx.eventBus(), new UndoStore(client), new StatusStore(client), access, retries);
     DatabaseProbe probe = new DatabaseProbe(client, config, activity, registry);
     ImportOperations imports = new ImportOperations(vertx, new ImportStore(client), access, config.transfer());
@@ -102,6 +106,10 @@ public final class DataVerticle extends VerticleBase {
     bus.serve(Addresses.PAIRINGS_LIST, members::listPairings);
     bus.serve(Addresses.PAIRINGS_REVOKE, members::revokePairing);
     bus.serveUnauthenticated(Addresses.PAIRINGS_CLAIM, members::claim);
+    bus.serve(Addresses.SYNC_SNAPSHOT_PAGE, sync::snapshotPage);
+    bus.serve(Addresses.SYNC_DELTA, sync::delta);
+    bus.serve(Addresses.DEVICES_LIST, sync::listDevices);
+    bus.serve(Addresses.DEVICES_REVOKE, sync::revokeDevice);
     bus.serve(Addresses.IMPORTS_CREATE, imports::create);
     bus.serve(Addresses.IMPORTS_RUN, imports::run);
     bus.serve(Addresses.IMPORTS_ABORT, imports::abort);
@@ -117,6 +125,7 @@ public final class DataVerticle extends VerticleBase {
 
     checkStatementTimeout();
     erasure.startSweeping();
+    pruner.start();
     // One ping at start-up reads server_version, which the detailed health document then shows
     // even while recent traffic alone is its evidence (a ping never fails: DOWN is an answer).
     return Future.all(bus.registered(), probe.status(true));
@@ -126,6 +135,7 @@ public final class DataVerticle extends VerticleBase {
   public Future<?> stop() {
     long deadline = Math.max(Lifecycle.drainDeadline(vertx, config.http().drainTimeout()),
         System.currentTimeMillis() + Lifecycle.DATA_DRAIN_FLOOR.toMillis());
+    pruner.stop();
     erasure.stopSweeping();
     return bus.unregister()
         .transform(unregistered -> bus.quiesce(deadline, List.of(coalescer)))

@@ -30,7 +30,7 @@ final class LookupStore {
         LEFT JOIN data_tables t ON t.id = $1
         LEFT JOIN table_columns c ON c.table_id = t.id
                                  AND (c.id = $2::uuid OR ($2::uuid IS NULL AND c.name = $3))
-        CROSS JOIN LATERAL matic_access($1, $6, $7) AS access
+        CROSS JOIN LATERAL matic_access($1, $6, $7, $8) AS access
       )
       SELECT target.table_id, target.column_id, target.column_type, target.normalized, target.caller_role,
              r.id AS row_id, r.data
@@ -59,7 +59,7 @@ final class LookupStore {
   /** The rows the barcode matches, if the caller may look it up. */
   Future<LookupResult> lookup(LookupRequest request, Caller caller) {
     Tuple params = Tuple.of(request.tableId(), request.columnId(), request.columnName(), request.barcode(), maxMatchedRows)
-        .addString(caller.memberId()).addUUID(caller.pairingId());
+        .addString(caller.memberId()).addUUID(caller.pairingId()).addString(caller.deviceId());
     return client.preparedQuery(LOOKUP).execute(params).map(rows -> result(request, rows));
   }
 

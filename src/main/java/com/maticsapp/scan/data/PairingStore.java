@@ -80,12 +80,31 @@ final class PairingStore {
 
   static final String COUNT_FAILED_CLAIM = "UPDATE pairings SET failed_claims = failed_claims + 1 WHERE id = $1";
 
-  /** A successful claim, counted; only while the pairing is still live and not locked. */
+  /**
+   * A successful claim, counted, and the claiming device ($3, labelled $4) recorded on the
+   * pairing's table; only while the pairing is still live and not locked, and never for a device
+   * revoked on that table.
+   */
   static final String COUNT_CLAIM = """
-      UPDATE pairings SET claims = claims + 1, last_claimed_at = now()
-      WHERE id = $1 AND revoked_at IS NULL AND expires_at > now() AND failed_claims < $2
-      RETURNING id
+      WITH revoked_device AS (
+        SELECT EXISTS (SELECT 1 FROM pairings p JOIN devices d ON d.table_id = p.table_id
+                       WHERE p.id = $1 AND d.device_id = $3 AND d.revoked_at IS NOT NULL) AS yes
+      ), counted AS (
+        UPDATE pairings SET claims = claims + 1, last_claimed_at = now()
+        WHERE id = $1 AND revoked_at IS NULL AND expires_at > now() AND failed_claims < $2
+          AND NOT (SELECT yes FROM revoked_device)
+        RETURNING id, table_id
+      ), device AS (
+        INSERT INTO devices AS d (table_id, device_id, pairing_id, label)
+        SELECT table_id, $3, id, $4 FROM counted
+        ON CONFLICT (table_id, device_id) DO UPDATE
+          SET pairing_id = EXCLUDED.pairing_id, label = coalesce(EXCLUDED.label, d.label), last_seen_at = now()
+      )
+      SELECT (SELECT yes FROM revoked_device) AS device_revoked, (SELECT count(*) FROM counted) AS counted
       """;
+
+  /** What became of a claim whose code was right. */
+  enum ClaimCount { COUNTED, ENDED, DEVICE_REVOKED }
 
   private final SqlClient client;
 
@@ -153,9 +172,15 @@ final class PairingStore {
     return client.preparedQuery(COUNT_FAILED_CLAIM).execute(Tuple.of(pairingId)).mapEmpty();
   }
 
-  /** True when the claim was counted (the pairing was still live at that moment). */
-  Future<Boolean> countClaim(UUID pairingId, int maxFailedClaims) {
-    return client.preparedQuery(COUNT_CLAIM).execute(Tuple.of(pairingId, maxFailedClaims)).map(rows -> rows.size() == 1);
+  /** Counts the claim on {@code deviceId} if the pairing is still live at that moment and the device not revoked. */
+  Future<ClaimCount> countClaim(UUID pairingId, int maxFailedClaims, String deviceId, String deviceLabel) {
+    return client.preparedQuery(COUNT_CLAIM).execute(Tuple.of(pairingId, maxFailedClaims, deviceId, deviceLabel)).map(rows -> {
+      Row row = rows.iterator().next();
+      if (row.getBoolean("device_revoked")) {
+        return ClaimCount.DEVICE_REVOKED;
+      }
+      return row.getLong("counted") == 1 ? ClaimCount.COUNTED : ClaimCount.ENDED;
+    });
   }
 
   private static JsonObject toJson(Row row, int maxFailedClaims) {

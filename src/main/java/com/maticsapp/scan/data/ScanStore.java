@@ -60,7 +60,9 @@ final class ScanStore {
         LEFT JOIN data_tables t ON t.id = req.table_id
         LEFT JOIN table_columns c ON c.table_id = t.id
                                  AND (c.id = req.column_id OR (req.column_id IS NULL AND c.name = req.column_name))
-        CROSS JOIN LATERAL matic_access(req.table_id, req.member_id, req.pairing_id) AS access
+        -- A guest's scan carries its token's device (ScanRequest.by): a revoked device ends the token.
+        CROSS JOIN LATERAL matic_access(req.table_id, req.member_id, req.pairing_id,
+                                        CASE WHEN req.pairing_id IS NOT NULL THEN req.device_id END) AS access
       ),
       -- Only scanners and up, or a live guest on its own column, may record (Permission.SCAN).
       -- A plain column (count mode, no conditions, no actions) counts every matched row.

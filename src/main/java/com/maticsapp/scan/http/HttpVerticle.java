@@ -72,6 +72,7 @@ public final class HttpVerticle extends VerticleBase {
       AdminAccess admin = new AdminAccess(config.admin(), gate.authenticator(), responses);
       AccessRoutes access = new AccessRoutes(data, responses, gate.claims(), config.limits().jsonMaxDepth(),
           new PublicUrls(config.http().publicUrl(), config.auth().pairing().claimUrl()));
+      SyncRoutes sync = new SyncRoutes(data, responses);
       Authentication authentication = new Authentication(gate.authenticator(), rateLimit, responses);
       Handler<RoutingContext> caller = authentication::required;
       streams = new ScanStreamRoutes(vertx, data, responses, config.http().stream(), gate.streams(), registry);
@@ -124,6 +125,9 @@ public final class HttpVerticle extends VerticleBase {
       router.post("/api/tables/:table_id/pairings").handler(body).handler(caller).handler(access::openPairing);
       router.get("/api/tables/:table_id/pairings").handler(caller).handler(access::listPairings);
       router.delete("/api/tables/:table_id/pairings/:pairing_id").handler(caller).handler(access::revokePairing);
+      router.get("/api/tables/:table_id/columns/:column_id/snapshot").handler(caller).handler(sync::snapshot);
+      router.get("/api/tables/:table_id/devices").handler(caller).handler(sync::listDevices);
+      router.delete("/api/tables/:table_id/devices/:device_id").handler(caller).handler(sync::revokeDevice);
 
       router.get("/api/scans").handler(caller).handler(scans::list);
       router.post("/api/scans/:scan_id/undo").handler(body).handler(caller).handler(scans::undo);

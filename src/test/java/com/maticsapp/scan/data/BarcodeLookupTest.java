@@ -95,12 +95,12 @@ class BarcodeLookupTest extends ServiceTest {
 
   @Test
   void aLookupIsAnIndexProbeNotATableScan() throws Exception {
-    String plan = explain(LookupStore.LOOKUP, "'" + tableId + "', NULL, 'code', 'ITEM-054321', 100, 'user-1', NULL");
+    String plan = explain(LookupStore.LOOKUP, "'" + tableId + "', NULL, 'code', 'ITEM-054321', 100, 'user-1', NULL, NULL");
     assertThat(plan).contains("barcode_values_pkey");
     assertThat(plan).doesNotContain("Seq Scan on table_rows").doesNotContain("Seq Scan on barcode_values");
 
     String scanPlan = explain(ScanStore.RECORD_SCANS, "'{0}', '{" + UUID.randomUUID() + "}', '{" + tableId + "}', "
-        + "'{NULL}', '{code}', '{ITEM-054321}', '{NULL}', '{NULL}', '{NULL}', '{NULL}', 100, '{user-1}', '{NULL}'");
+        + "'{NULL}', '{code}', '{ITEM-054321}', '{NULL}', '{NULL}', '{NULL}', '{NULL}', 100, '{user-1}', '{NULL}', '{NULL}', '{NULL}', '{NULL}'");
     assertThat(scanPlan).contains("barcode_values_pkey");
     assertThat(scanPlan).doesNotContain("Seq Scan on table_rows").doesNotContain("Seq Scan on barcode_values");
   }

@@ -86,6 +86,22 @@ public final class Fixtures {
     return created.bodyAsJsonObject();
   }
 
+  /**
+   * Opens a pairing on {@code column} and claims it from {@code deviceId} (null: the service makes
+   * one up): the claim's answer, with the guest {@code token} and the {@code device_id}.
+   */
+  public JsonObject guest(String tableId, String column, String deviceId) {
+    HttpResponse<Buffer> opened = service.post("/api/tables/" + tableId + "/pairings", new JsonObject().put("column_name", column));
+    assertThat(opened.statusCode()).as(opened.bodyAsString()).isEqualTo(201);
+    JsonObject claim = new JsonObject().put("code", opened.bodyAsJsonObject().getString("code")).put("scanner_name", "Door volunteer");
+    if (deviceId != null) {
+      claim.put("device_id", deviceId);
+    }
+    HttpResponse<Buffer> claimed = service.post("/api/pairings/claim", claim);
+    assertThat(claimed.statusCode()).as(claimed.bodyAsString()).isEqualTo(201);
+    return claimed.bodyAsJsonObject();
+  }
+
   public static JsonObject scan(String tableId, String column, String barcode) {
     return new JsonObject().put("table_id", tableId).put("column_name", column).put("barcode", barcode);
   }
