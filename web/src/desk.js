@@ -10,6 +10,7 @@ let token = sessionStorage.getItem(TOKEN_KEY);
 let table;
 let stream;
 const scans = new Map(); // scan id → scan, the feed's content
+let statusTimer;
 
 function show(...ids) {
   for (const id of ['signin', 'picker', 'door', 'devices']) $(id).hidden = !ids.includes(id);
@@ -149,22 +150,58 @@ function render() {
     const ok = accepted(scan);
     const row = scan.matched_rows?.[0]?.data;
     const cells = row ? Object.entries(row).filter(([, v]) => v !== null && v !== '' && String(v) !== scan.barcode).slice(0, 3).map(([, v]) => v).join(' · ') : '';
-    return el('li', { attrs: { 'data-id': scan.id, 'data-status': scan.status } },
-      el('span', { cls: `tag ${ok ? 'ok' : 'bad'}`, text: ok ? 'OK' : 'NO' }),
+    const undone = Boolean(scan.undo);
+    let undo = null;
+    if (ok && !undone) {
+      undo = el('button', { cls: 'quiet undo', text: 'Undo', attrs: { type: 'button', 'data-id': scan.id } });
+      undo.addEventListener('click', () => undoScan(scan));
+    }
+    return el('li', { attrs: { 'data-id': scan.id, 'data-status': scan.status, 'data-decision': undone ? 'undone' : (scan.decision || '') } },
+      el('span', { cls: `tag ${undone ? '' : ok ? 'ok' : 'bad'}`, text: undone ? 'UNDONE' : ok ? 'OK' : 'NO' }),
       el('span', { cls: 'grow', text: `${scan.barcode}${cells ? ` · ${cells}` : ''}${ok ? '' : ` · ${reasonText(scan)}`}` }),
       el('span', { cls: 'small', text: scan.device_id ? `${scan.source || ''}` : (scan.source || '') }),
-      el('span', { text: timeOf(scan.scanned_at) }));
+      el('span', { text: timeOf(scan.scanned_at) }), undo);
   }));
   // The door's numbers from the scans this page has seen.
   let acceptedCount = 0;
   const refused = new Map();
   for (const scan of scans.values()) {
+    if (scan.undo) continue;
     if (accepted(scan)) acceptedCount += 1;
     else refused.set(reasonKey(scan), (refused.get(reasonKey(scan)) || 0) + 1);
   }
   $('stat-accepted').textContent = String(acceptedCount);
   $('stat-refused').textContent = String([...refused.values()].reduce((a, b) => a + b, 0));
   $('stat-reasons').replaceChildren(...[...refused].map(([reason, n]) => el('li', { cls: 'tag bad', text: `${reason}: ${n}` })));
+  // Then the service's own counts, which include the scans recorded before this page opened.
+  clearTimeout(statusTimer);
+  statusTimer = setTimeout(loadStatus, 250);
+}
+
+async function undoScan(scan) {
+  const r = await call(`/api/scans/${scan.id}/undo`, { method: 'POST', body: { reason: 'undone at the desk' } });
+  if (r.status === 200) {
+    scans.set(r.body.id, r.body);
+    render();
+    loadStatus();
+  } else {
+    state(`undo refused: ${r.body?.detail || r.status}`);
+  }
+}
+
+/** The door's numbers as the service counts them (every scan, not only those this page saw). */
+async function loadStatus() {
+  const column = table.columns.find((c) => c.id === $('pair-column').value) || table.columns.find((c) => c.column_type === 'barcode');
+  if (!column) return;
+  const r = await call(`/api/tables/${table.id}/scan-status?column_id=${column.id}`);
+  if (r.status !== 200) return;
+  const s = r.body;
+  $('stat-accepted').textContent = String(s.accepted);
+  $('stat-refused').textContent = String(s.refused);
+  $('stat-inside').textContent = s.mode === 'entry_exit' ? String(s.inside) : `${s.rows_accepted}/${s.rows_in_scope}`;
+  $('stat-inside-label').textContent = s.mode === 'entry_exit' ? 'inside' : 'checked in';
+  $('stat-reasons').replaceChildren(...Object.entries(s.refused_by_reason || {}).filter(([, n]) => n > 0)
+    .map(([reason, n]) => el('li', { cls: 'tag bad', text: `${reason.replaceAll('_', ' ')}: ${n}` })));
 }
 
 // ---- pairing phones -------------------------------------------------------------------

@@ -3,8 +3,8 @@
 import { $, api, el, timeOf, Unreachable, uuid } from './api.js';
 import * as queue from './queue.js';
 import { Camera } from './scanner.js';
-import { decideOffline } from './offline.js';
-import { accepted, reasonText } from './decisions.js';
+import { decideOffline, keepCopyCurrent, refreshCopy } from './offline.js';
+import { accepted, decisionOf, reasonText } from './decisions.js';
 
 const PAIRING_KEY = 'matic.pairing';
 const DEVICE_KEY = 'matic.device';
@@ -23,6 +23,9 @@ let syncing = false;
 let backoffMs = 0;
 let retryTimer;
 let resultTimer;
+let lastAccepted = null;
+let copyKept = false;
+let conflicts = 0;
 const inflight = new Set();
 
 function load(key) {
@@ -57,6 +60,7 @@ function start() {
   $('result').addEventListener('click', hideResult);
   $('camera-toggle').addEventListener('click', toggleCamera);
   $('unpair').addEventListener('click', unpair);
+  $('undo').addEventListener('click', undoLast);
   $('ended-again').addEventListener('click', () => { save(PAIRING_KEY, null); pairing = null; claimScreen(''); });
   setOnline(online);
   if (code) {
@@ -117,6 +121,10 @@ function scannerScreen() {
   show('scanner');
   renderRecent();
   $('wedge').focus();
+  if (!copyKept) {
+    copyKept = true;
+    keepCopyCurrent(() => pairing, deviceId(), (rows) => { $('copy-state').textContent = `Offline copy: ${rows} rows`; });
+  }
   if (!camera) camera = new Camera($('video'), (code) => submit(code, 'camera'), (s) => { $('camera-state').textContent = s; });
   camera.start().then(() => { $('camera-toggle').textContent = camera.running ? 'Stop camera' : 'Start camera'; });
 }
@@ -180,6 +188,7 @@ async function submit(barcode, source) {
       await queue.remove(item.id);
       setOnline(true);
       verdict(r.body, false);
+      refreshCopy(pairing, deviceId()); // the copy learns this decision from the next delta
     } else if (r.status === 401) {
       ended('The desk revoked this pairing, or it expired. Ask the desk for a new code.');
     } else if (r.status === 429 || r.status >= 500) {
@@ -212,18 +221,49 @@ async function decideLocally(item) {
   showResult(local ? (local.accepted ? 'ok' : 'bad') : 'wait', title,
     local ? `${local.reason_text} · decided offline, will sync` : `${item.request.barcode} · offline, will be checked when the phone is back online`,
     local ? local.cells : null);
-  remember({ barcode: item.request.barcode, at: item.request.scanned_at, tag: 'queued', text: 'waiting to sync' });
+  remember({ barcode: item.request.barcode, at: item.request.scanned_at, tag: 'queued',
+    text: local ? `${local.reason_text} (offline) · waiting to sync` : 'waiting to sync' });
 }
 
 /** The service's decision on a scan, full screen. */
 function verdict(scan, synced) {
   const row = scan.matched_rows && scan.matched_rows[0];
   const ok = accepted(scan);
+  if (ok && !synced) {
+    lastAccepted = scan;
+    $('undo').hidden = false;
+    $('undo').disabled = false;
+  }
   const reason = reasonText(scan);
   if (!synced) {
     showResult(ok ? 'ok' : 'bad', ok ? 'OK' : 'NO', `${reason} · ${scan.barcode}`, row ? row.data : null);
   }
   remember({ id: scan.id, barcode: scan.barcode, at: scan.scanned_at, tag: ok ? 'ok' : 'bad', text: synced ? `${reason} (synced)` : reason });
+}
+
+/** Undoes the last scan this phone had accepted (the service decides whether it still may). */
+async function undoLast() {
+  if (!lastAccepted) return;
+  const scan = lastAccepted;
+  $('undo').disabled = true;
+  try {
+    const r = await api(`/api/scans/${scan.id}/undo`, { method: 'POST', body: { reason: 'undone on the phone' }, token: pairing.token });
+    if (r.status === 200) {
+      lastAccepted = null;
+      $('undo').hidden = true;
+      showResult('wait', 'UNDONE', `${scan.barcode} · the check-in was taken back`, null);
+      remember({ id: scan.id, barcode: scan.barcode, at: scan.scanned_at, tag: 'undone', text: 'undone' });
+    } else if (r.status === 401) {
+      ended('The desk revoked this pairing, or it expired. Ask the desk for a new code.');
+    } else {
+      $('undo').disabled = false;
+      showResult('bad', 'NOT UNDONE', (r.body && r.body.detail) || `refused (${r.status})`, null);
+    }
+  } catch (e) {
+    if (!(e instanceof Unreachable)) throw e;
+    $('undo').disabled = false;
+    showResult('wait', 'OFFLINE', 'Undo needs the network: try again when the phone is online', null);
+  }
 }
 
 function refused(barcode, detail) {
@@ -278,7 +318,7 @@ function remember(entry) {
 
 function renderRecent() {
   $('recent-list').replaceChildren(...recent.map((e) => el('li', {},
-    el('span', { cls: `tag ${e.tag}`, text: e.tag === 'ok' ? 'OK' : e.tag === 'bad' ? 'NO' : e.tag }),
+    el('span', { cls: `tag ${e.tag === 'conflict' ? 'bad' : e.tag}`, text: e.tag === 'ok' ? 'OK' : e.tag === 'bad' ? 'NO' : e.tag }),
     el('span', { cls: 'grow', text: `${e.barcode} · ${e.text}` }),
     el('span', { text: timeOf(e.at) }))));
 }
@@ -338,8 +378,13 @@ async function sync() {
         if (result.status === 200 || result.status === 201) {
           await queue.remove(item.id);
           verdict(result.scan, true);
-          if (item.local && item.local.accepted !== accepted(result.scan)) {
-            remember({ id: result.scan.id, barcode: item.request.barcode, at: item.request.scanned_at, tag: 'bad',
+          if (item.local && item.local.decision !== decisionOf(result.scan)) {
+            // Decided offline one way, by the service another (another door scanned it first):
+            // the service's decision stands, and the door person is told.
+            conflicts += 1;
+            $('conflict-count').textContent = `${conflicts} conflict${conflicts === 1 ? '' : 's'}`;
+            $('conflict-count').hidden = false;
+            remember({ id: result.scan.id, barcode: item.request.barcode, at: item.request.scanned_at, tag: 'conflict',
               text: `conflict: decided offline as ${item.local.accepted ? 'OK' : 'NO'}, the service says ${reasonText(result.scan)}` });
           }
         } else if (result.status === 409) {

@@ -3,8 +3,10 @@
 // dead battery loses nothing; sending again is harmless because the id makes it idempotent.
 
 const DB = 'matic-scan';
-const VERSION = 1;
+const VERSION = 2;
 const QUEUE = 'queue';
+/** The offline copies of columns (offline.js), by column id. */
+const COPIES = 'copies';
 
 let opened;
 function db() {
@@ -12,8 +14,13 @@ function db() {
     opened = new Promise((resolve, reject) => {
       const request = indexedDB.open(DB, VERSION);
       request.onupgradeneeded = () => {
-        const store = request.result.createObjectStore(QUEUE, { keyPath: 'id' });
-        store.createIndex('queued_at', 'queued_at');
+        const database = request.result;
+        if (!database.objectStoreNames.contains(QUEUE)) {
+          database.createObjectStore(QUEUE, { keyPath: 'id' }).createIndex('queued_at', 'queued_at');
+        }
+        if (!database.objectStoreNames.contains(COPIES)) {
+          database.createObjectStore(COPIES, { keyPath: 'column_id' });
+        }
       };
       request.onsuccess = () => resolve(request.result);
       request.onerror = () => reject(request.error);
@@ -22,10 +29,10 @@ function db() {
   return opened;
 }
 
-function run(mode, work) {
+function run(mode, work, storeName = QUEUE) {
   return db().then((database) => new Promise((resolve, reject) => {
-    const tx = database.transaction(QUEUE, mode);
-    const result = work(tx.objectStore(QUEUE));
+    const tx = database.transaction(storeName, mode);
+    const result = work(tx.objectStore(storeName));
     tx.oncomplete = () => resolve(result && 'result' in result ? result.result : undefined);
     tx.onerror = () => reject(tx.error);
     tx.onabort = () => reject(tx.error);
@@ -44,4 +51,13 @@ export function remove(id) {
 /** Every queued scan, oldest first. */
 export function all() {
   return run('readonly', (store) => store.index('queued_at').getAll());
+}
+
+/** The offline copy of a column, or undefined. */
+export function copy(columnId) {
+  return run('readonly', (store) => store.get(columnId), COPIES);
+}
+
+export function saveCopy(value) {
+  return run('readwrite', (store) => store.put(value), COPIES);
 }

@@ -109,7 +109,8 @@ class SecretsInLogsTest {
         "DATABASE_URL", "postgres://matic:" + DB_PASSWORD + "@db.example.com:5432/matic_scan",
         "AUTH_JWT_SECRET", Tokens.USER_SECRET,
         "GUEST_TOKEN_SECRET", Tokens.GUEST_SECRET,
-        "ADMIN_TOKEN", Tokens.ADMIN_TOKEN);
+        "ADMIN_TOKEN", Tokens.ADMIN_TOKEN,
+        "PUBLIC_URL", "https://scan.example.com");
     AppConfig config = ConfigLoader.load(env).await();
     assertThat(config.database().password()).as("the password was read").isEqualTo(DB_PASSWORD);
     assertThat(config.auth().jwtSecret()).isEqualTo(Tokens.USER_SECRET);

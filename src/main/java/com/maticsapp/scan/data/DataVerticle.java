@@ -59,7 +59,8 @@ public final class DataVerticle extends VerticleBase {
     summaries = vertx.setPeriodic(config.data().failureLogInterval().toMillis(), id -> failures.flushWarnings(false));
     Retries retries = new Retries(vertx, config.data().retry());
     AccessStore access = new AccessStore(client);
-    coalescer = new ScanCoalescer(vertx, new ScanStore(client, config.data().maxMatchedRows())::record, retries,
+    ScanStore scanStore = new ScanStore(client, config.data().maxMatchedRows());
+    coalescer = new ScanCoalescer(vertx, scanStore::record, scanStore::stored, retries,
         config.limits().batchMaxScans(), config.data().scanStatementsInFlight(),
         config.database().pool().maxWaitQueueSize(), config.database().pool().connectionTimeout().toMillis());
     ScanOperations scans = new ScanOperations(vertx.eventBus(), new LookupStore(client, config.data().maxMatchedRows()),

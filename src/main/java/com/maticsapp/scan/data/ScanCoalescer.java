@@ -10,6 +10,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Groups scans that arrive while earlier ones are being written into one RECORD_SCANS
@@ -44,6 +45,18 @@ final class ScanCoalescer implements Dispatcher.Drainable {
     Future<List<ScanOutcome>> record(List<ScanRequest> scans);
   }
 
+  /**
+   * Looks up a scan in doubt by its client id, on whatever connection works now:
+   * {@link ScanStore#stored}. Its outcome when it is stored, null when it is not.
+   */
+  @FunctionalInterface
+  interface InDoubt {
+    Future<ScanOutcome> stored(ScanRequest scan);
+
+    /** For a writer whose statements cannot commit without answering (unit tests). */
+    InDoubt NEVER_STORED = scan -> Future.succeededFuture(null);
+  }
+
   /** One scan waiting for, or being, written. */
   private static final class Pending {
     final ScanRequest request;
@@ -73,6 +86,7 @@ final class ScanCoalescer implements Dispatcher.Drainable {
 
   private final Vertx vertx;
   private final Writer store;
+  private final InDoubt inDoubt;
   private final Retries retries;
   private final int maxBatch;
   private final int maxInFlight;
@@ -88,8 +102,14 @@ final class ScanCoalescer implements Dispatcher.Drainable {
 
   ScanCoalescer(Vertx vertx, Writer store, Retries retries, int maxBatch, int maxInFlight, int maxQueued,
                 long maxWaitMillis) {
+    this(vertx, store, InDoubt.NEVER_STORED, retries, maxBatch, maxInFlight, maxQueued, maxWaitMillis);
+  }
+
+  ScanCoalescer(Vertx vertx, Writer store, InDoubt inDoubt, Retries retries, int maxBatch, int maxInFlight,
+                int maxQueued, long maxWaitMillis) {
     this.vertx = vertx;
     this.store = store;
+    this.inDoubt = inDoubt;
     this.retries = retries;
     this.maxBatch = maxBatch;
     this.maxInFlight = maxInFlight;
@@ -237,9 +257,12 @@ final class ScanCoalescer implements Dispatcher.Drainable {
    * gets the failure and decides.
    */
   private void retryOrFail(Pending pending, Throwable failure) {
-    long delay = pending.request.id() != null && Retries.isTransient(failure)
-        ? retries.delayBeforeRetry(pending.attempts, pending.arrivedAt)
-        : -1;
+    boolean idempotent = pending.request.id() != null && Retries.isTransient(failure);
+    long delay = idempotent ? retries.delayBeforeRetry(pending.attempts, pending.arrivedAt) : -1;
+    if (delay < 0 && idempotent) {
+      resolve(pending, failure);
+      return;
+    }
     if (delay < 0) {
       pending.outcome.complete(new ScanOutcome.Failed(failure));
       return;
@@ -249,6 +272,30 @@ final class ScanCoalescer implements Dispatcher.Drainable {
     vertx.setTimer(delay, id -> {
       retriesPending--;
       requeue(pending);
+      checkIdle();
+    });
+  }
+
+  /**
+   * The retries are used up, but a scan with an id may have committed before its connection
+   * broke (the reply was lost, not the statement): before the client is told 503, the scan is
+   * looked up by its id, once, within the pool's connection timeout. Stored, it is answered
+   * as recorded by this request; not stored, or the lookup failed too, the client gets the
+   * original failure and retries with the same id (docs/operations.md).
+   */
+  private void resolve(Pending pending, Throwable failure) {
+    retriesPending++;
+    Future<ScanOutcome> lookup;
+    try {
+      lookup = inDoubt.stored(pending.request);
+    } catch (RuntimeException e) {
+      lookup = Future.failedFuture(e);
+    }
+    lookup.timeout(maxWaitMillis, TimeUnit.MILLISECONDS).onComplete(found -> {
+      retriesPending--;
+      ScanOutcome stored = found.succeeded() ? found.result() : null;
+      pending.maybeCommitted = true;
+      pending.outcome.complete(stored == null ? new ScanOutcome.Failed(failure) : settled(pending, stored));
       checkIdle();
     });
   }

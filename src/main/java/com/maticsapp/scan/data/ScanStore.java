@@ -494,6 +494,15 @@ final class ScanStore {
         });
   }
 
+  /**
+   * A scan in doubt (its statement's reply was lost) as stored under its client id: a replay
+   * of it (a conflict if the id holds another scan), or null when it was never stored.
+   */
+  Future<ScanOutcome> stored(ScanRequest request) {
+    return client.preparedQuery(SCANS_BY_ID).execute(Tuple.tuple().addArrayOfUUID(new UUID[] {request.id()}))
+        .map(rows -> rows.iterator().hasNext() ? replay(request, toJson(rows.iterator().next())) : null);
+  }
+
   /** The item's outcome, or null when the stored scan is not visible yet. */
   private static ScanOutcome outcome(ScanRequest request, Row row) {
     // Access first: a caller without it learns nothing about the table's columns.

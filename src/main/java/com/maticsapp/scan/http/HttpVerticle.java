@@ -58,9 +58,11 @@ public final class HttpVerticle extends VerticleBase {
     BusCodecs.register(vertx);
     responses = new Responses(config.http().retryAfter().toSeconds());
     Future<WebRoutes> loadedWeb = WebRoutes.load(vertx, responses);
-    return Future.all(vertx.fileSystem().readFile("openapi.yaml"), loadedWeb).compose(loaded -> {
+    Future<ApiDocs> loadedDocs = ApiDocs.load(vertx, responses);
+    return Future.all(vertx.fileSystem().readFile("openapi.yaml"), loadedWeb, loadedDocs).compose(loaded -> {
       Buffer openApi = loaded.resultAt(0);
       WebRoutes web = loadedWeb.result();
+      ApiDocs docs = loadedDocs.result();
       DataClient data = new DataClient(vertx, responses, config.http());
       ScanRoutes scans = new ScanRoutes(data, responses, config.limits());
       TableRoutes tables = new TableRoutes(data, config.limits());
@@ -94,7 +96,7 @@ public final class HttpVerticle extends VerticleBase {
       router.post("/api/scans").handler(body).handler(caller).handler(scans::record);
       router.post("/api/scans/batch").handler(bulkBody).handler(caller).handler(scans::recordBatch);
 
-      // Open: health probes, the API description, and claiming a pairing (the code is the credential).
+      // Open: health probes, the API description (document and Swagger UI), and claiming a pairing (the code is the credential).
       router.get("/api/health").handler(health::live);
       router.get("/api/health/live").handler(health::live);
       router.get("/api/health/ready").handler(health::ready);
@@ -102,6 +104,8 @@ public final class HttpVerticle extends VerticleBase {
       router.get("/api/health/detailed").handler(admin::require).handler(health::detailed);
       router.get("/metrics").handler(admin::require).handler(health::metrics);
       router.get("/api/openapi.yaml").handler(rateLimit::byAddress).handler(health::openApi);
+      router.get("/api/docs").handler(rateLimit::byAddress).handler(docs::page);
+      router.get("/api/docs/:file").handler(rateLimit::byAddress).handler(docs::asset);
       router.post("/api/pairings/claim").handler(body).handler(rateLimit::byAddress).handler(access::claim);
 
       // Everything else, like the hot path, acts for the caller its bearer token proves (401

@@ -59,12 +59,67 @@ class ScanCoalescerTest {
   }
 
   private ScanCoalescer coalescer(int maxBatch, int maxInFlight, int maxQueued, long maxWaitMillis, Duration backoff) {
-    Retries retries = new Retries(vertx, new RetryConfig(3, backoff, backoff, Duration.ofSeconds(30)));
+    return coalescer(maxBatch, maxInFlight, maxQueued, maxWaitMillis, backoff, ScanCoalescer.InDoubt.NEVER_STORED, 3);
+  }
+
+  private ScanCoalescer coalescer(int maxBatch, int maxInFlight, int maxQueued, long maxWaitMillis, Duration backoff,
+                                  ScanCoalescer.InDoubt inDoubt, int maxRetries) {
+    Retries retries = new Retries(vertx, new RetryConfig(maxRetries, backoff, backoff, Duration.ofSeconds(30)));
     return new ScanCoalescer(vertx, scans -> {
       Promise<List<ScanOutcome>> answer = Promise.promise();
       statements.add(new Statement(scans, answer));
       return answer.future();
-    }, retries, maxBatch, maxInFlight, maxQueued, maxWaitMillis);
+    }, inDoubt, retries, maxBatch, maxInFlight, maxQueued, maxWaitMillis);
+  }
+
+  /**
+   * The retries used up, a scan with an id is in doubt: its statement may have committed with
+   * the reply lost. It is looked up by its id before the client is told 503: stored, it is this
+   * request's (recorded); not stored, or the lookup fails too, the original failure stands.
+   */
+  @Test
+  void aScanInDoubtAfterItsLastRetryIsLookedUpByIdBeforeItFails() throws Exception {
+    UUID id = UUID.randomUUID();
+    ScanRequest scan = scan("A", id);
+    List<UUID> lookedUp = new CopyOnWriteArrayList<>();
+    ScanCoalescer.InDoubt stored = request -> {
+      lookedUp.add(request.id());
+      return Future.succeededFuture(new ScanOutcome.Replayed(stored(request)));
+    };
+    ScanCoalescer coalescer = coalescer(500, 1, 100, 10_000, Duration.ofMillis(1), stored, 0);
+    Future<List<ScanOutcome>> outcome = on(() -> coalescer.record(List.of(scan)));
+    run(() -> statements.get(0).answer().fail(ClosedConnectionException.INSTANCE));
+    assertThat(await(outcome).get(0)).as("committed before the connection broke: recorded, not 503")
+        .isInstanceOf(ScanOutcome.Recorded.class);
+    assertThat(lookedUp).containsExactly(id);
+    assertThat(on(coalescer::busy)).isZero();
+
+    ScanCoalescer notStored = coalescer(500, 1, 100, 10_000, Duration.ofMillis(1),
+        request -> Future.succeededFuture(null), 0);
+    statements.clear();
+    Future<List<ScanOutcome>> failed = on(() -> notStored.record(List.of(scan("B", UUID.randomUUID()))));
+    run(() -> statements.get(0).answer().fail(ClosedConnectionException.INSTANCE));
+    assertThat(((ScanOutcome.Failed) await(failed).get(0)).cause()).isSameAs(ClosedConnectionException.INSTANCE);
+
+    ScanCoalescer lookupFails = coalescer(500, 1, 100, 10_000, Duration.ofMillis(1),
+        request -> Future.failedFuture(ClosedConnectionException.INSTANCE), 0);
+    statements.clear();
+    Future<List<ScanOutcome>> stillFailed = on(() -> lookupFails.record(List.of(scan("C", UUID.randomUUID()))));
+    run(() -> statements.get(0).answer().fail(ClosedConnectionException.INSTANCE));
+    assertThat(await(stillFailed).get(0)).isInstanceOf(ScanOutcome.Failed.class);
+  }
+
+  @Test
+  void aScanWithoutAnIdIsNeverLookedUp() throws Exception {
+    List<UUID> lookedUp = new CopyOnWriteArrayList<>();
+    ScanCoalescer coalescer = coalescer(500, 1, 100, 10_000, Duration.ofMillis(1), request -> {
+      lookedUp.add(request.id());
+      return Future.succeededFuture(null);
+    }, 0);
+    Future<List<ScanOutcome>> outcome = on(() -> coalescer.record(List.of(scan("A"))));
+    run(() -> statements.get(0).answer().fail(ClosedConnectionException.INSTANCE));
+    assertThat(await(outcome).get(0)).isInstanceOf(ScanOutcome.Failed.class);
+    assertThat(lookedUp).isEmpty();
   }
 
   @Test

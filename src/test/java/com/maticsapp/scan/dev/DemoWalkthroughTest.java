@@ -1,9 +1,9 @@
 package com.maticsapp.scan.dev;
 
+import com.maticsapp.scan.support.RunningService;
 import com.maticsapp.scan.support.ServiceTest;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.WebClient;
-import io.vertx.ext.web.client.WebClientOptions;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -29,8 +29,7 @@ class DemoWalkthroughTest extends ServiceTest {
   @Test
   void everyPrintedCommandWorksInOrderAndASecondStartFindsTheDemoAgain() throws Exception {
     String base = "http://127.0.0.1:" + service.port();
-    WebClient http = WebClient.create(service.vertx(),
-        new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(service.port()));
+    WebClient http = RunningService.as(service.vertx(), service.port(), null);
     DemoWalkthrough first = DemoWalkthrough.seed(http, base);
     DemoWalkthrough again = DemoWalkthrough.seed(http, base);
     assertThat(again.tableId()).as("the second start finds the same demo table").isEqualTo(first.tableId());

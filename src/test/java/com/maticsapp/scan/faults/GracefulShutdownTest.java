@@ -2,14 +2,15 @@ package com.maticsapp.scan.faults;
 
 import com.maticsapp.scan.Main;
 import com.maticsapp.scan.config.ConfigLoader;
+import com.maticsapp.scan.support.ContractCheck;
 import com.maticsapp.scan.support.Fixtures;
 import com.maticsapp.scan.support.MainProcess;
 import com.maticsapp.scan.support.RunningService;
-import com.maticsapp.scan.support.ScanLoad;
-import com.maticsapp.scan.support.Tokens;
 import com.maticsapp.scan.support.ScanLoad.Failure;
 import com.maticsapp.scan.support.ScanLoad.Result;
+import com.maticsapp.scan.support.ScanLoad;
 import com.maticsapp.scan.support.TestDatabase;
+import com.maticsapp.scan.support.Tokens;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.PoolOptions;
@@ -98,12 +99,12 @@ class GracefulShutdownTest {
     int port = freePort();
     process = startMain(port);
     try {
-      WebClient http = WebClientSession.create(WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1")
-              .setDefaultPort(port), new PoolOptions().setHttp1MaxSize(2 * CONCURRENCY)))
+      WebClient http = WebClientSession.create(ContractCheck.validating(WebClient.create(vertx, new WebClientOptions()
+              .setDefaultHost("127.0.0.1").setDefaultPort(port), new PoolOptions().setHttp1MaxSize(2 * CONCURRENCY))))
           .addHeader("Authorization", Tokens.bearer(Tokens.user(RunningService.USER)));
       // Probes open a connection each, like a load balancer's health checker.
-      WebClient probes = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(port)
-          .setKeepAlive(false));
+      WebClient probes = ContractCheck.validating(WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1")
+          .setDefaultPort(port).setKeepAlive(false)));
       awaitReady(probes);
 
       String tableId = createTable(http);

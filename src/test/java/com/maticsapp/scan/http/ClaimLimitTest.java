@@ -1,5 +1,6 @@
 package com.maticsapp.scan.http;
 
+import com.maticsapp.scan.support.ContractCheck;
 import com.maticsapp.scan.support.ServiceTest;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
@@ -124,10 +125,10 @@ class ClaimLimitTest extends ServiceTest {
   }
 
   private WebClient client(String localAddress, int connections) {
-    return WebClient.create(service.vertx(), new WebClientOptions()
+    return ContractCheck.validating(WebClient.create(service.vertx(), new WebClientOptions()
         .setDefaultHost("127.0.0.1")
         .setDefaultPort(service.port())
-        .setLocalAddress(localAddress), new PoolOptions().setHttp1MaxSize(connections));
+        .setLocalAddress(localAddress), new PoolOptions().setHttp1MaxSize(connections)));
   }
 
   private static HttpResponse<Buffer> claim(WebClient client, String code) {

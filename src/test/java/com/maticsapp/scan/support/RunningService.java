@@ -45,18 +45,23 @@ public final class RunningService implements AutoCloseable {
     this.port = port;
     this.http = as(app.vertx(), port, Tokens.user(USER));
     int managementPort = app.managementPort();
-    this.management = managementPort < 0 ? null : WebClient.create(app.vertx(),
-        new WebClientOptions().setDefaultHost(config.management().host()).setDefaultPort(managementPort));
+    this.management = managementPort < 0 ? null : ContractCheck.validating(WebClient.create(app.vertx(),
+        new WebClientOptions().setDefaultHost(config.management().host()).setDefaultPort(managementPort)),
+        ApiContract.Server.MANAGEMENT);
   }
 
   /**
    * A client whose every request carries {@code token} (null: no Authorization header), like a
-   * signed-in app would send it.
+   * signed-in app would send it. Every response it receives is held to openapi.yaml
+   * ({@link ContractCheck}).
    */
   public static WebClient as(Vertx vertx, int port, String token) {
-    WebClient plain = WebClient.create(vertx,
-        new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(port),
-        new PoolOptions().setHttp1MaxSize(64));
+    return as(vertx, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(port), token);
+  }
+
+  /** As {@link #as(Vertx, int, String)}, with the caller's client options (host and port included). */
+  public static WebClient as(Vertx vertx, WebClientOptions options, String token) {
+    WebClient plain = ContractCheck.validating(WebClient.create(vertx, options, new PoolOptions().setHttp1MaxSize(64)));
     return token == null ? plain : WebClientSession.create(plain).addHeader("Authorization", Tokens.bearer(token));
   }
 
@@ -76,6 +81,7 @@ public final class RunningService implements AutoCloseable {
    * exactly as Main would build it.
    */
   public static RunningService start(String databaseUrl, Map<String, String> extraEnv) {
+    ApiContract.shared(); // read and compiled here, not on an event loop at the first response
     Map<String, String> env = new HashMap<>(extraEnv);
     env.put("ENVIRONMENT", "test");
     env.put("DATABASE_URL", databaseUrl);

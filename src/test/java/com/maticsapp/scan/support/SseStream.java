@@ -46,9 +46,11 @@ public final class SseStream implements AutoCloseable {
   private final CountDownLatch ended;
   private final CountDownLatch connectionClosed;
   private final Buffer body;
+  private final String path;
 
   private SseStream(HttpClientAgent client, HttpClientRequest request, HttpClientResponse response,
-                    LinkedBlockingQueue<Frame> frames, CountDownLatch ended, CountDownLatch connectionClosed, Buffer body) {
+                    LinkedBlockingQueue<Frame> frames, CountDownLatch ended, CountDownLatch connectionClosed, Buffer body,
+                    String path) {
     this.client = client;
     this.request = request;
     this.response = response;
@@ -56,6 +58,7 @@ public final class SseStream implements AutoCloseable {
     this.ended = ended;
     this.connectionClosed = connectionClosed;
     this.body = body;
+    this.path = path;
   }
 
   /** GET {@code path} with an optional Last-Event-ID; returns once the response headers are in. */
@@ -110,7 +113,13 @@ public final class SseStream implements AutoCloseable {
         });
       }).await();
       HttpClientRequest request = sent[0];
-      return new SseStream(client, request, response, frames, ended, connectionClosed, body);
+      // The head is held to the document here; the body, event by event, as the test takes it.
+      List<String> violations = ApiContract.shared().violations("GET", path, response.statusCode(),
+          response.getHeader("Content-Type"), null);
+      if (!violations.isEmpty()) {
+        throw new AssertionError("the stream's response breaks openapi.yaml:\n  " + String.join("\n  ", violations));
+      }
+      return new SseStream(client, request, response, frames, ended, connectionClosed, body, path);
     } catch (RuntimeException e) {
       client.close();
       throw e;
@@ -132,14 +141,18 @@ public final class SseStream implements AutoCloseable {
     }
   }
 
-  /** The next frame, comments included; fails when none comes within {@code timeout}. */
+  /**
+   * The next frame, comments included; fails when none comes within {@code timeout}, or when
+   * the event breaks openapi.yaml (an event the stream's operation does not list, or data
+   * not valid against its schema).
+   */
   public Frame next(Duration timeout) {
     try {
       Frame frame = frames.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
       if (frame == null) {
         throw new AssertionError("no SSE frame within " + timeout.toMillis() + " ms; received so far:\n" + bodyText());
       }
-      return frame;
+      return checked(frame);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new AssertionError("interrupted", e);
@@ -174,7 +187,19 @@ public final class SseStream implements AutoCloseable {
   public List<Frame> drainReceived() {
     List<Frame> out = new ArrayList<>();
     frames.drainTo(out);
+    out.forEach(this::checked);
     return out;
+  }
+
+  private Frame checked(Frame frame) {
+    if (!frame.isComment()) {
+      List<String> violations = ApiContract.shared().eventViolations(path, frame.event(), frame.data());
+      if (!violations.isEmpty()) {
+        throw new AssertionError("the stream's event breaks openapi.yaml:\n  " + String.join("\n  ", violations)
+            + "\ndata: " + frame.data());
+      }
+    }
+    return frame;
   }
 
   public void resume() {

@@ -116,7 +116,8 @@ class WebClientTest extends ServiceTest {
           && phone.find("#result").getAttribute("class").contains("bad"));
       assertThat(phone.find("#result-reason").getAttribute("textContent")).contains("Already scanned at").contains("Door 1");
       phone.screenshot("phone-red");
-      desk.text("#stat-reasons", "already scanned: 1");
+      desk.text("#feed", "Already scanned at");
+      desk.text("#stat-reasons", "already scanned: "); // the service's counts (other tests' scans too)
       phone.script("document.getElementById('result').click()");
       phone.waitFor("the result screen to clear", d -> !phone.find("#result").isDisplayed());
 
@@ -126,8 +127,14 @@ class WebClientTest extends ServiceTest {
           && phone.find("#result").getAttribute("class").contains("bad"));
       assertThat(phone.find("#result-reason").getAttribute("textContent")).contains("Not found");
       desk.text("#feed", "NOPE-404");
-      desk.text("#stat-refused", "2");
-      desk.text("#stat-reasons", "not found: 1");
+      desk.text("#stat-reasons", "not found: ");
+
+      // Undo from the phone: its last accepted scan (Grace's, by camera) is taken back.
+      phone.script("document.getElementById('result').click()");
+      phone.find("#undo").click();
+      phone.text("#result-title", "UNDONE");
+      phone.waitFor("Grace's scan undone", d -> scans().stream()
+          .anyMatch(scan -> scan.getString("barcode").equals(GRACE) && scan.getJsonObject("undo") != null));
       desk.screenshot("desk");
     }
   }
@@ -147,45 +154,64 @@ class WebClientTest extends ServiceTest {
   }
 
   @Test
-  void offlineScansAreQueuedSurviveAReloadAndSyncOnceEach() {
+  void offlineScansAreDecidedOnThePhoneQueuedThroughAReloadAndSyncedOnceEach() {
     try (Browser phone = claimedPhone("Door offline")) {
       phone.waitFor("the service worker controls the page",
           d -> Boolean.TRUE.equals(phone.script("return navigator.serviceWorker.controller !== null")));
+      phone.text("#copy-state", "Offline copy: ");
       phone.script("document.getElementById('camera-toggle').click()");
       phone.offline(true);
       phone.text("#connection", "Offline");
 
+      // Decided on the phone from its copy of the column, with the shared rules.
       for (int i = 1; i <= 3; i++) {
-        phone.typeIntoFocus("OFF-" + i + "\n");
+        scanOffline(phone, "OFF-" + i, "ok");
         phone.text("#queue-size", Integer.toString(i));
       }
-      phone.waitFor("the offline result", d -> phone.find("#result").getAttribute("class").contains("wait"));
+      scanOffline(phone, "OFF-1", "bad"); // once: the copy knows it was just accepted
+      assertThat(phone.find("#result-reason").getAttribute("textContent")).contains("Already scanned").contains("decided offline");
+      phone.text("#queue-size", "4");
       phone.script("document.getElementById('result').hidden = true");
       phone.screenshot("phone-offline-queue");
+
+      // Meanwhile another door checks OFF-5 in; this phone cannot know.
+      HttpResponse<Buffer> elsewhere = service.post("/api/scans", Fixtures.scan(tableId, "code", "OFF-5"));
+      assertThat(elsewhere.statusCode()).as(elsewhere.bodyAsString()).isEqualTo(201);
 
       // Reloaded while offline (the service worker serves the page): the queue is still there.
       phone.driver().navigate().refresh();
       phone.visible("#scanner");
-      phone.text("#queue-size", "3");
+      phone.text("#queue-size", "4");
       phone.text("#connection", "Offline");
-      for (int i = 4; i <= 5; i++) {
-        phone.typeIntoFocus("OFF-" + i + "\n");
-        phone.text("#queue-size", Integer.toString(i));
-      }
-      assertThat(offlineScans()).as("nothing reached the service while offline").isEmpty();
+      scanOffline(phone, "OFF-4", "ok");
+      scanOffline(phone, "OFF-5", "ok");
+      phone.text("#queue-size", "6");
+      assertThat(phoneScans()).as("nothing reached the service while offline").isEmpty();
 
       phone.offline(false);
       phone.text("#connection", "Online");
       phone.text("#queue-size", "0");
+      // The service's decision stands; where it differs from the phone's, the phone says so.
+      phone.text("#conflict-count", "1 conflict");
+      phone.text("#recent-list", "conflict");
+      phone.screenshot("phone-conflict");
 
-      List<JsonObject> synced = offlineScans();
-      assertThat(synced).hasSize(5);
-      assertThat(synced.stream().map(s -> s.getString("barcode")).collect(Collectors.toSet()))
-          .containsExactlyInAnyOrder("OFF-1", "OFF-2", "OFF-3", "OFF-4", "OFF-5");
-      assertThat(synced).allSatisfy(s -> assertThat(s.getString("status")).isEqualTo("success"));
-      assertThat(database.text("SELECT count(*) FROM scan_history WHERE barcode LIKE 'OFF-%'")).isEqualTo("5");
-      phone.text("#recent-list", "synced");
+      List<JsonObject> synced = phoneScans();
+      assertThat(synced).hasSize(6);
+      assertThat(synced.stream().map(s -> s.getString("id")).distinct()).hasSize(6);
+      assertThat(synced.stream().map(s -> s.getString("barcode") + " " + s.getString("decision")).sorted().toList())
+          .containsExactly("OFF-1 accepted", "OFF-1 already_scanned", "OFF-2 accepted", "OFF-3 accepted",
+              "OFF-4 accepted", "OFF-5 already_scanned");
+      assertThat(database.text("SELECT count(*) FROM scan_history WHERE barcode LIKE 'OFF-%'")).isEqualTo("7");
     }
+  }
+
+  /** A wedge scan while offline, and the colour the phone decided it with. */
+  private static void scanOffline(Browser phone, String code, String kind) {
+    phone.script("document.getElementById('result').hidden = true");
+    phone.typeIntoFocus(code + "\n");
+    phone.waitFor(code + " decided offline (" + kind + ")", d -> phone.find("#result").isDisplayed()
+        && phone.find("#result").getAttribute("class").contains(kind));
   }
 
   @Test
@@ -225,6 +251,17 @@ class WebClientTest extends ServiceTest {
       assertThat(desk.find("#import-status").getText()).contains("2 inserted");
       HttpResponse<Buffer> found = service.get("/api/tables/" + tableId + "/rows/search?column_name=code&value=IMP-2");
       assertThat(found.bodyAsJsonObject().getJsonArray("rows")).hasSize(1);
+
+      // The door's numbers come from the service (scan-status), undo from the desk.
+      HttpResponse<Buffer> scanned = service.post("/api/scans", Fixtures.scan(tableId, "code", "IMP-1"));
+      assertThat(scanned.statusCode()).as(scanned.bodyAsString()).isEqualTo(201);
+      String scanId = scanned.bodyAsJsonObject().getString("id");
+      desk.find("#feed li[data-id='" + scanId + "'] button.undo").click();
+      desk.visible("#feed li[data-id='" + scanId + "'][data-decision='undone']");
+      JsonObject undone = scans().stream().filter(s -> s.getString("id").equals(scanId)).findFirst().orElseThrow();
+      assertThat(undone.getJsonObject("undo")).isNotNull();
+      desk.text("#stat-inside-label", "checked in");
+      assertThat(desk.find("#stat-inside").getText()).matches("\\d+/\\d+");
 
       desk.find("#export-csv").click();
       Path exported = desk.downloads().resolve("Inventory.csv");
@@ -295,7 +332,9 @@ class WebClientTest extends ServiceTest {
     return scans.stream().map(JsonObject.class::cast).toList();
   }
 
-  private List<JsonObject> offlineScans() {
-    return scans().stream().filter(s -> s.getString("barcode").startsWith("OFF-")).toList();
+  /** The offline journey's scans sent by the phone (not the other door's). */
+  private List<JsonObject> phoneScans() {
+    return scans().stream().filter(s -> s.getString("barcode").startsWith("OFF-"))
+        .filter(s -> "web-keyboard".equals(s.getString("source"))).toList();
   }
 }
