@@ -47,7 +47,10 @@ final class ImportCells {
   /** A column of the target table. {@code normalization} is set for barcode columns only. */
   record Column(UUID id, String name, String label, String type, String normalization) {}
 
-  /** The headers the export adds besides the table's own columns; recognised and skipped. */
+  /**
+   * The headers the export adds besides the table's own columns; recognised and skipped, as
+   * are its {@code scan_state:<column>:accepted|inside} columns.
+   */
   static final Set<String> EXPORT_HEADERS = Set.of("row_id", "scan_count", "last_scanned_at", "archived");
 
   private static final Pattern PROTECTED_FORMULA = Pattern.compile("^'+[=+\\-@\t\r].*", Pattern.DOTALL);
@@ -110,7 +113,7 @@ final class ImportCells {
         column = byName.containsKey(title) ? byName.get(title) : byLoose.get(loose(title));
       }
       if (column == null) {
-        if (title.isEmpty() || EXPORT_HEADERS.contains(title.toLowerCase(Locale.ROOT))) {
+        if (title.isEmpty() || EXPORT_HEADERS.contains(title.toLowerCase(Locale.ROOT)) || title.startsWith("scan_state:")) {
           skipped.add(title);
         } else if (request.refuseUnknown()) {
           errors.add(error(1, title, "matches no column of this table (unknown_headers=refuse)"));

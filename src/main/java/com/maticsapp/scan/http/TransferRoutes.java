@@ -38,6 +38,9 @@ final class TransferRoutes {
 
   private static final Logger log = LoggerFactory.getLogger(TransferRoutes.class);
 
+  /** Export headers of the scan state columns; the import recognises and skips them. */
+  static final String SCAN_STATE_PREFIX = "scan_state:";
+
   private final Vertx vertx;
   private final DataClient data;
   private final Responses responses;
@@ -192,6 +195,12 @@ final class TransferRoutes {
       columns.forEach(column -> header.add(headerOf(column, columns)));
       header.add("scan_count");
       header.add("last_scanned_at");
+      // The scan state of each barcode column (scan rules): accepted scans and inside/outside.
+      List<JsonObject> barcodeColumns = columns.stream().filter(column -> "barcode".equals(column.getString("column_type"))).toList();
+      barcodeColumns.forEach(column -> {
+        header.add(SCAN_STATE_PREFIX + column.getString("name") + ":accepted");
+        header.add(SCAN_STATE_PREFIX + column.getString("name") + ":inside");
+      });
       if (archived) {
         header.add("archived");
       }
@@ -203,6 +212,12 @@ final class TransferRoutes {
         columns.forEach(column -> line.add(cells.getValue(column.getString("name"))));
         line.add(row.getInteger("scan_count"));
         line.add(row.getString("last_scanned_at"));
+        JsonObject states = row.getValue("scan_state") instanceof JsonObject state ? state : new JsonObject();
+        barcodeColumns.forEach(column -> {
+          JsonObject state = states.getValue(column.getString("id")) instanceof JsonObject found ? found : new JsonObject();
+          line.add(state.getValue("accepted") instanceof Number accepted ? accepted : 0);
+          line.add(state.getValue("inside") instanceof Boolean inside ? inside : Boolean.FALSE);
+        });
         if (archived) {
           line.add(row.getBoolean("is_archived"));
         }
@@ -223,7 +238,7 @@ final class TransferRoutes {
     JsonObject query = new JsonObject().put("table_id", tableId.toString()).put("limit", scansPage)
         .put("from", ctx.queryParams().get("from")).put("to", ctx.queryParams().get("to"));
     List<String> header = List.of("scan_id", "scanned_at", "column", "barcode", "normalized_barcode", "status",
-        "matched_row_ids", "source", "device_id", "scanned_by", "stored_at");
+        "decision", "direction", "undone_at", "matched_row_ids", "source", "device_id", "scanned_by", "stored_at");
     Function<JsonObject, List<?>> toCells = scan -> {
       List<Object> line = new ArrayList<>(header.size());
       line.add(scan.getString("id"));
@@ -232,6 +247,9 @@ final class TransferRoutes {
       line.add(scan.getString("barcode"));
       line.add(scan.getString("normalized_barcode"));
       line.add(scan.getString("status"));
+      line.add(scan.getString("decision"));
+      line.add(scan.getString("direction"));
+      line.add(scan.getValue("undo") instanceof JsonObject undo ? undo.getString("undone_at") : null);
       JsonArray matched = scan.getJsonArray("matched_row_ids", new JsonArray());
       line.add(String.join(" ", matched.stream().map(String::valueOf).toList()));
       line.add(scan.getString("source"));

@@ -413,10 +413,10 @@ class BadInputTest extends ServiceTest {
     all.add(get("scans: before garbage", SCANS + "?table_id=$TABLE&before=garbage", 422).expectField("before"));
     all.add(get("scans: column_name NUL", SCANS + "?table_id=$TABLE&column_name=%00", 422).expectField("column_name"));
     all.add(get("scans: unknown column", SCANS + "?table_id=$TABLE&column_name=%27%3B%20DROP%20TABLE%20scan_history%3B--", 404));
-    all.add(new Case("DELETE a table", HttpMethod.DELETE, TABLE, null, null, 405, null, 0));
+    all.add(new Case("PUT a table", HttpMethod.PUT, TABLE, "application/json", bytes("{}"), 405, null, 0));
     all.add(new Case("PUT scans", HttpMethod.PUT, SCANS, "application/json", bytes("{}"), 405, null, 0));
     all.add(new Case("POST a table id", HttpMethod.POST, TABLE, "application/json", bytes("{}"), 405, null, 0));
-    all.add(get("unknown route", "/api/tables/$TABLE/columns", 404));
+    all.add(get("unknown route", "/api/tables/$TABLE/columnz", 404));
     // Members, pairings and claims
     for (String role : List.of("\"admin\"", "\"OWNER\"", "1", "null", "\"viewer\\u0000\"", "\"' OR 1=1 --\"")) {
       all.add(json("member: role " + shorten(role), "PUT", MEMBER, "{\"role\":" + role + "}", 422).expectField("role"));

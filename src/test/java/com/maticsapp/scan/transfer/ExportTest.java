@@ -79,7 +79,8 @@ class ExportTest extends ServiceTest {
     assertThat(bytes[0] & 0xff).as("UTF-8 byte-order mark for Excel").isEqualTo(0xef);
     String text = new String(bytes, StandardCharsets.UTF_8);
     assertThat(text.lines().findFirst().orElseThrow())
-        .isEqualTo("\ufeffrow_id,Ticket,Name,email,Amount paid,born,vip,scan_count,last_scanned_at");
+        .isEqualTo("\ufeffrow_id,Ticket,Name,email,Amount paid,born,vip,scan_count,last_scanned_at,"
+            + "scan_state:ticket:accepted,scan_state:ticket:inside");
     for (String formula : FORMULAS) {
       assertThat(text).as("neutralised: %s", formula).contains("'" + formula);
     }
@@ -152,8 +153,14 @@ class ExportTest extends ServiceTest {
     assertThat(export.statusCode()).as(export.bodyAsString()).isEqualTo(200);
     List<String> lines = export.bodyAsString().lines().toList();
     assertThat(lines).hasSize(3);
-    assertThat(lines.get(0)).endsWith("scan_id,scanned_at,column,barcode,normalized_barcode,status,matched_row_ids,source,device_id,scanned_by,stored_at");
+    assertThat(lines.get(0)).endsWith("scan_id,scanned_at,column,barcode,normalized_barcode,status,decision,direction,undone_at,"
+        + "matched_row_ids,source,device_id,scanned_by,stored_at");
     assertThat(lines.get(1)).contains("2026-01-02T10:00:00", ",code,scan-1,scan-1,success,", ",'=cmd|");
+    // The rows' export carries each barcode column's scan state: three scans of the row.
+    List<String> rowLines = service.get("/api/tables/" + tableId + "/export").bodyAsString().lines().toList();
+    assertThat(rowLines.get(0)).contains(",scan_count,last_scanned_at,scan_state:code:accepted,scan_state:code:inside,"
+        + "scan_state:gtin:accepted,scan_state:gtin:inside");
+    assertThat(rowLines.get(1)).contains(",3,2026-01-03T10:00:00");
     assertThat(lines.get(2)).contains("2026-01-03T10:00:00");
 
     HttpResponse<Buffer> workbook = service.get("/api/scans/export?table_id=" + tableId + "&format=xlsx");

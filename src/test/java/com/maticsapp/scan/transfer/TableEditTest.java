@@ -62,4 +62,20 @@ class TableEditTest extends ServiceTest {
     assertThat(service.post("/api/tables/" + tableId + "/rows", new JsonObject().put("data", new JsonObject().put("badge", "x")))
         .statusCode()).isEqualTo(422);
   }
+
+  @Test
+  void changingANormalisationRebuildsTheIndexInTheSameStatement() {
+    JsonObject table = fixtures.table();
+    String tableId = table.getString("id");
+    fixtures.row(tableId, new JsonObject().put("code", "N-1").put("gtin", "4006381333931"));
+    assertThat(found(tableId, "gtin", "04006381333931")).as("GTIN-14 form of the EAN-13").isEqualTo(1);
+    String gtinId = Fixtures.columnId(table, "gtin");
+    HttpResponse<Buffer> exact = service.patch("/api/tables/" + tableId + "/columns/" + gtinId,
+        new JsonObject().put("settings", new JsonObject().put("normalization", "exact")));
+    assertThat(exact.statusCode()).as(exact.bodyAsString()).isEqualTo(200);
+    assertThat(found(tableId, "gtin", "04006381333931")).as("exact matching now").isZero();
+    assertThat(found(tableId, "gtin", "4006381333931")).isEqualTo(1);
+    assertThat(database.text("SELECT string_agg(normalized, ',') FROM barcode_values WHERE column_id = '" + gtinId + "'"))
+        .isEqualTo("4006381333931");
+  }
 }
