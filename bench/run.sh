@@ -113,13 +113,20 @@ workspace=$(curl -fs -XPOST "http://127.0.0.1:$port/api/workspaces" -H 'Content-
 table_id=$(curl -fs -XPOST "http://127.0.0.1:$port/api/tables" -H 'Content-Type: application/json' -H "$auth_header" \
   -d "{\"workspace_id\":\"$workspace\",\"name\":\"Inventory\",\"columns\":[{\"name\":\"code\",\"column_type\":\"barcode\"},{\"name\":\"name\",\"column_type\":\"text\"},{\"name\":\"qty\",\"column_type\":\"number\"}]}" \
   | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+# The same codes in a table whose barcode column admits each code once and ticks checked_in
+# (docs/scan-rules.md): the `once` workload, compared with the plain `scan` one of the same run.
+once_table_id=$(curl -fs -XPOST "http://127.0.0.1:$port/api/tables" -H 'Content-Type: application/json' -H "$auth_header" \
+  -d "{\"workspace_id\":\"$workspace\",\"name\":\"Tickets\",\"columns\":[{\"name\":\"code\",\"column_type\":\"barcode\",\"settings\":{\"mode\":\"once\",\"on_accept\":[{\"column\":\"checked_in\",\"value\":true}]}},{\"name\":\"name\",\"column_type\":\"text\"},{\"name\":\"checked_in\",\"column_type\":\"boolean\"}]}" \
+  | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
 stop_service
 psql_db -d "$database" -c "INSERT INTO table_rows (table_id, data)
   SELECT '$table_id', jsonb_build_object('code', 'ITEM-' || lpad(g::text, 7, '0'), 'name', 'Item ' || g, 'qty', g % 50)
+  FROM generate_series(1, $rows) g" -c "INSERT INTO table_rows (table_id, data)
+  SELECT '$once_table_id', jsonb_build_object('code', 'ITEM-' || lpad(g::text, 7, '0'), 'name', 'Guest ' || g)
   FROM generate_series(1, $rows) g" -c "VACUUM ANALYZE"
 echo "table $table_id ready"
 
-export BENCH_TABLE_ID=$table_id BENCH_ROWS=$rows BENCH_DIR=$here
+export BENCH_TABLE_ID=$table_id BENCH_ONCE_TABLE_ID=$once_table_id BENCH_ROWS=$rows BENCH_DIR=$here
 results="$out/results.tsv"
 printf 'workload\tpool\tconnections\trps\tp50_ms\tp99_ms\tnon2xx\terrors\tcpu_cores\tfailed_items\n' >"$results"
 
@@ -147,9 +154,15 @@ for pool in $pools; do
   echo "service ready in ${startup_ms} ms (pool max size $pool)"
   wrk -t2 -c 64 -d 5s -s "$here/wrk/lookup.lua" "http://127.0.0.1:$port" >/dev/null   # JIT warm-up
   wrk -t2 -c 64 -d 5s -s "$here/wrk/scan.lua" "http://127.0.0.1:$port" >/dev/null
-  for workload in lookup scan; do
+  for workload in lookup scan once; do
     for conns in $connections; do run_wrk "$workload" "$pool" "$conns"; done
   done
+  # The once workload's duplicates: scans refused because their code was accepted before.
+  psql_db -d "$database" -At -c "SELECT 'pool=$pool once: ' || count(*) || ' scans, '
+      || round(100.0 * count(*) FILTER (WHERE decision = 'already_scanned') / greatest(count(*), 1), 1) || '% already_scanned'
+    FROM scan_history WHERE table_id = '$once_table_id'" | tee -a "$out/resources.txt"
+  psql_db -d "$database" -c "DELETE FROM scan_history WHERE table_id = '$once_table_id'" \
+    -c "UPDATE table_rows SET scan_state = '{}', scan_count = 0, data = data - 'checked_in' WHERE table_id = '$once_table_id'" >/dev/null
   for conns in 1 4 16; do run_wrk batch "$pool" "$conns"; done
   peak_rss_kb=$(awk '/VmHWM/ {print $2}' "/proc/$service_pid/status")
   echo "pool=$pool peak_rss_mb=$((peak_rss_kb / 1024))" | tee -a "$out/resources.txt"

@@ -3,6 +3,7 @@
 local common = {}
 
 common.table_id = os.getenv("BENCH_TABLE_ID")
+common.once_table_id = os.getenv("BENCH_ONCE_TABLE_ID")
 common.rows = tonumber(os.getenv("BENCH_ROWS") or "100000")
 
 -- Every request acts as the benchmark's user (bench/run.sh makes the token).

@@ -17,6 +17,7 @@ import com.maticsapp.scan.http.HttpVerticle;
 import com.maticsapp.scan.http.ManagementVerticle;
 import com.maticsapp.scan.http.RateLimiter;
 import com.maticsapp.scan.http.StreamSlots;
+import com.maticsapp.scan.webhooks.WebhookDispatcher;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.DeploymentOptions;
@@ -42,8 +43,9 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Start-up in order: migrations, then the data verticle (which owns the pool), the health
- * verticle, the management server (when enabled), and the HTTP verticles. The first failure
+ * Start-up in order: migrations, then the data verticle (which owns the pool), the webhook
+ * dispatcher (sharing that pool, when {@code webhooks.enabled}), the health verticle, the
+ * management server (when enabled), and the HTTP verticles. The first failure
  * stops the chain. {@link #stop()} is the graceful shutdown, in reverse order. Used by
  * {@link Main}, by the development launcher and by the tests, so all three start and stop the
  * same service.
@@ -59,6 +61,7 @@ public final class Application {
   private volatile AppConfig config;
   private volatile String dataDeployment;
   private volatile String healthDeployment;
+  private volatile String webhooksDeployment;
   private volatile String managementDeployment;
   /** The first HTTP verticle, then the others (see {@link #deployHttp}). */
   private final List<String> httpDeployments = new CopyOnWriteArrayList<>();
@@ -178,6 +181,12 @@ public final class Application {
             new DeploymentOptions().setInstances(config.data().instances())))
         .compose(data -> {
           dataDeployment = data;
+          return config.webhooks().enabled()
+              ? vertx.deployVerticle(new WebhookDispatcher(config))
+              : Future.succeededFuture((String) null);
+        })
+        .compose(webhooks -> {
+          webhooksDeployment = webhooks;
           return vertx.deployVerticle(new HealthVerticle(config, version, cluster));
         })
         .compose(health -> {
@@ -246,7 +255,7 @@ public final class Application {
    *       refuses new requests with 503 + Retry-After (health routes keep answering), waits for
    *       its in-flight requests and shuts its server down gracefully.</li>
    *   <li>The management server is closed, then the health verticle is undeployed, then the
-   *       data verticles, which let their queued and in-flight statements finish before closing
+   *       webhook dispatcher (the attempts on the wire finish and are recorded), then the data verticles, which let their queued and in-flight statements finish before closing
    *       the database client and its connections.</li>
    *   <li>Vert.x is closed.</li>
    * </ol>
@@ -287,6 +296,7 @@ public final class Application {
         })
         .eventually(() -> undeploy(managementDeployment))
         .eventually(() -> undeploy(healthDeployment))
+        .eventually(() -> undeploy(webhooksDeployment))
         .eventually(() -> undeploy(dataDeployment)
             .onSuccess(stopped -> log.info("shutdown: HTTP closed, data verticles stopped, database client closed")))
         .eventually(() -> {

@@ -23,7 +23,8 @@ public record AppConfig(
     AdminConfig admin,
     AuthConfig auth,
     TransferConfig transfer,
-    SyncConfig sync) {
+    SyncConfig sync,
+    WebhooksConfig webhooks) {
 
   public static final String[] ENVIRONMENTS = {"development", "test", "production"};
 
@@ -232,7 +233,8 @@ public record AppConfig(
         problems.section(() -> AdminConfig.from(root.section("auth"))),
         problems.section(() -> AuthConfig.from(root.section("auth"), production)),
         problems.section(() -> TransferConfig.from(root.section("transfer"))),
-        problems.section(() -> SyncConfig.from(root.section("sync"))));
+        problems.section(() -> SyncConfig.from(root.section("sync"))),
+        problems.section(() -> WebhooksConfig.from(root.section("webhooks"), production)));
     problems.throwIfAny();
     return config;
   }

@@ -112,6 +112,17 @@ public final class ConfigLoader {
     map.put("RATE_LIMIT_UNAUTHENTICATED_RPS", "rateLimit.unauthenticatedRequestsPerSecond");
     map.put("RATE_LIMIT_UNAUTHENTICATED_BURST", "rateLimit.unauthenticatedBurst");
     map.put("RATE_LIMIT_MAX_KEYS", "rateLimit.maxKeys");
+    map.put("WEBHOOKS_ENABLED", "webhooks.enabled");
+    map.put("WEBHOOKS_ALLOW_PRIVATE_TARGETS", "webhooks.allowPrivateTargets");
+    map.put("WEBHOOKS_ALLOW_HTTP", "webhooks.allowHttp");
+    map.put("WEBHOOKS_ATTEMPT_TIMEOUT", "webhooks.attemptTimeout");
+    map.put("WEBHOOKS_POLL_INTERVAL", "webhooks.pollInterval");
+    map.put("WEBHOOKS_LEASE", "webhooks.lease");
+    map.put("WEBHOOKS_INITIAL_BACKOFF", "webhooks.initialBackoff");
+    map.put("WEBHOOKS_MAX_BACKOFF", "webhooks.maxBackoff");
+    map.put("WEBHOOKS_RETRY_FOR", "webhooks.retryFor");
+    map.put("WEBHOOKS_DISABLE_AFTER", "webhooks.disableAfter");
+    map.put("WEBHOOKS_RETENTION", "webhooks.retention");
     return Map.copyOf(map);
   }
 

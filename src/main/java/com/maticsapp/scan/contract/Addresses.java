@@ -147,6 +147,27 @@ public final class Addresses {
   /** {@code {workspace_id, history_copies_days}} → {@code {workspace_id, history_copies_days}} (null: kept as long as the scan). */
   public static final String WORKSPACES_RETENTION = "data.workspaces.retention";
 
+  // Webhook endpoints of a workspace (owners and editors). Every request names
+  // {workspace_id}; the ones on one endpoint also {webhook_id}. See docs/event-bus.md.
+  /** {@code {workspace_id, url, event_types, table_id?, description?, enabled?}} → the endpoint with {@code secret} (shown once). */
+  public static final String WEBHOOKS_CREATE = "data.webhooks.create";
+  /** {@code {workspace_id}} → {@code {endpoints}}. */
+  public static final String WEBHOOKS_LIST = "data.webhooks.list";
+  /** {@code {workspace_id, webhook_id}} → the endpoint. */
+  public static final String WEBHOOKS_GET = "data.webhooks.get";
+  /** {@code {workspace_id, webhook_id, url?, event_types?, table_id?, description?, enabled?}} → the endpoint. */
+  public static final String WEBHOOKS_UPDATE = "data.webhooks.update";
+  /** {@code {workspace_id, webhook_id}} → {@code {deleted}}; its deliveries go with it. */
+  public static final String WEBHOOKS_DELETE = "data.webhooks.delete";
+  /** {@code {workspace_id, webhook_id, overlap_seconds?}} → the endpoint with its new {@code secret}. */
+  public static final String WEBHOOKS_ROTATE_SECRET = "data.webhooks.rotate-secret";
+  /** {@code {workspace_id, webhook_id, state?, limit?, before?}} → {@code {deliveries, next_cursor}}. */
+  public static final String WEBHOOKS_DELIVERIES = "data.webhooks.deliveries";
+  /** {@code {workspace_id, webhook_id, delivery_id}} → {@code {queued}}; 409 while it is on the wire. */
+  public static final String WEBHOOKS_REDELIVER = "data.webhooks.redeliver";
+  /** {@code {workspace_id, webhook_id, since}} → {@code {queued}}. */
+  public static final String WEBHOOKS_REDELIVER_SINCE = "data.webhooks.redeliver-since";
+
   /**
    * Request/reply, one page of a barcode column's offline snapshot (docs/offline.md).
    * {@code {table_id, column_id, after?, device_id?, app_version?, device_label?}} →

@@ -54,7 +54,8 @@ public final class DataVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     BusCodecs.register(vertx);
-    client = Database.client(vertx, config.database(), config.data().instances() > 1);
+    // Shared by name with the other data instances and the webhook dispatcher: one pool, one budget.
+    client = Database.client(vertx, config.database(), true);
     failures = new FailureObserver(activity, registry, config.data().failureLogInterval());
     summaries = vertx.setPeriodic(config.data().failureLogInterval().toMillis(), id -> failures.flushWarnings(false));
     Retries retries = new Retries(vertx, config.data().retry());
@@ -74,6 +75,8 @@ public final class DataVerticle extends VerticleBase {
         config.sync(), config.limits().pageMaxRows());
     pruner = new ChangePruner(vertx, client, config.sync());
     DoorOperations door = new DoorOperations(vertx.eventBus(), new UndoStore(client), new StatusStore(client), access, retries);
+    WebhookOperations webhooks = new WebhookOperations(new WebhookStore(client), access, retries, config.webhooks(),
+        config.limits().pageMaxRows());
     DatabaseProbe probe = new DatabaseProbe(client, config, activity, registry);
     ImportOperations imports = new ImportOperations(vertx, new ImportStore(client), access, config.transfer());
     erasure = new ErasureOperations(vertx, new ErasureStore(client), access, config.transfer());
@@ -122,6 +125,15 @@ public final class DataVerticle extends VerticleBase {
     bus.serve(Addresses.TABLES_UPDATE, edits::update);
     bus.serve(Addresses.COLUMNS_ADD, edits::addColumn);
     bus.serve(Addresses.COLUMNS_REMOVE, edits::removeColumn);
+    bus.serve(Addresses.WEBHOOKS_CREATE, webhooks::create);
+    bus.serve(Addresses.WEBHOOKS_LIST, webhooks::list);
+    bus.serve(Addresses.WEBHOOKS_GET, webhooks::get);
+    bus.serve(Addresses.WEBHOOKS_UPDATE, webhooks::update);
+    bus.serve(Addresses.WEBHOOKS_DELETE, webhooks::delete);
+    bus.serve(Addresses.WEBHOOKS_ROTATE_SECRET, webhooks::rotateSecret);
+    bus.serve(Addresses.WEBHOOKS_DELIVERIES, webhooks::deliveries);
+    bus.serve(Addresses.WEBHOOKS_REDELIVER, webhooks::redeliver);
+    bus.serve(Addresses.WEBHOOKS_REDELIVER_SINCE, webhooks::redeliverSince);
     bus.answer(Addresses.DATABASE_STATUS, probe::answer);
 
     checkStatementTimeout();

@@ -75,6 +75,7 @@ public final class HttpVerticle extends VerticleBase {
       AccessRoutes access = new AccessRoutes(data, responses, gate.claims(), config.limits().jsonMaxDepth(),
           new PublicUrls(config.http().publicUrl(), config.auth().pairing().claimUrl()));
       SyncRoutes sync = new SyncRoutes(data, responses);
+      WebhookRoutes webhooks = new WebhookRoutes(data, responses, config.limits().jsonMaxDepth(), config.limits().pageMaxRows());
       Authentication authentication = new Authentication(gate.authenticator(), rateLimit, responses);
       Handler<RoutingContext> caller = authentication::required;
       streams = new ScanStreamRoutes(vertx, data, responses, config.http().stream(), gate.streams(), registry);
@@ -152,6 +153,16 @@ public final class HttpVerticle extends VerticleBase {
       router.patch("/api/tables/:table_id").handler(body).handler(caller).handler(erasure::renameTable);
       router.post("/api/tables/:table_id/columns").handler(body).handler(caller).handler(erasure::addColumn);
       router.delete("/api/tables/:table_id/columns/:column_id").handler(caller).handler(erasure::removeColumn);
+
+      router.post("/api/workspaces/:workspace_id/webhooks").handler(body).handler(caller).handler(webhooks::create);
+      router.get("/api/workspaces/:workspace_id/webhooks").handler(caller).handler(webhooks::list);
+      router.get("/api/workspaces/:workspace_id/webhooks/:webhook_id").handler(caller).handler(webhooks::get);
+      router.patch("/api/workspaces/:workspace_id/webhooks/:webhook_id").handler(body).handler(caller).handler(webhooks::update);
+      router.delete("/api/workspaces/:workspace_id/webhooks/:webhook_id").handler(caller).handler(webhooks::delete);
+      router.post("/api/workspaces/:workspace_id/webhooks/:webhook_id/secret").handler(body).handler(caller).handler(webhooks::rotateSecret);
+      router.get("/api/workspaces/:workspace_id/webhooks/:webhook_id/deliveries").handler(caller).handler(webhooks::deliveries);
+      router.post("/api/workspaces/:workspace_id/webhooks/:webhook_id/deliveries/:delivery_id/redeliver").handler(body).handler(caller).handler(webhooks::redeliver);
+      router.post("/api/workspaces/:workspace_id/webhooks/:webhook_id/redeliver").handler(body).handler(caller).handler(webhooks::redeliverSince);
 
       // The web client (open: the pages hold no data; the API behind them asks for a token).
       router.get("/").handler(web::home);

@@ -224,6 +224,23 @@ final class ScanStream {
   }
 
   /**
+   * A scan of this table was undone: an {@code undone} event with the scan record, without an
+   * id (it does not move the resume cursor; a client that missed it reads the scan again).
+   * Only once the stream is live.
+   */
+  void undone(String json) {
+    if (state != State.LIVE) {
+      return;
+    }
+    Buffer frame = frame(null, "undone", json);
+    if (backlog.isEmpty() && !response.writeQueueFull()) {
+      response.write(frame);
+    } else if (backlog.size() < config.bufferMax()) {
+      backlog.add(new Pending(frame, highest));
+    }
+  }
+
+  /**
    * Ends the stream because the service shuts down: a {@code shutdown} event, then the
    * response ends and (HTTP/1.x) the connection is closed so the client reconnects elsewhere.
    * A stream still opening is answered 503 instead.

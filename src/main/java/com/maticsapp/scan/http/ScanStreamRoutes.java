@@ -59,6 +59,7 @@ final class ScanStreamRoutes {
   /** Table id → its open (or opening) streams on this instance. */
   private final Map<String, Set<ScanStream>> byTable = new HashMap<>();
   private MessageConsumer<JsonObject> consumer;
+  private MessageConsumer<JsonObject> undoneConsumer;
 
   ScanStreamRoutes(Vertx vertx, DataClient data, Responses responses, AppConfig.StreamConfig config, StreamSlots slots,
                    MeterRegistry registry) {
@@ -82,7 +83,8 @@ final class ScanStreamRoutes {
   /** Registers this instance's scans.recorded consumer; completes once it is registered. */
   Future<Void> start() {
     consumer = vertx.eventBus().consumer(Addresses.SCANS_RECORDED, this::recorded);
-    return consumer.completion();
+    undoneConsumer = vertx.eventBus().consumer(Addresses.SCANS_UNDONE, this::undone);
+    return Future.all(consumer.completion(), undoneConsumer.completion()).mapEmpty();
   }
 
   /**
@@ -101,7 +103,8 @@ final class ScanStreamRoutes {
 
   /** Unregisters the consumer (after the drain: no stream is left). */
   Future<Void> unsubscribe() {
-    return consumer == null ? Future.succeededFuture() : consumer.unregister();
+    return consumer == null ? Future.succeededFuture()
+        : Future.join(consumer.unregister(), undoneConsumer.unregister()).mapEmpty();
   }
 
   /** GET /api/tables/:table_id/scans/stream */
@@ -178,6 +181,17 @@ final class ScanStreamRoutes {
     // A copy: a stream may end (overflow) and leave the set while it is handed the scan.
     for (ScanStream stream : List.copyOf(streams)) {
       stream.live(scan.getString("id"), cursor, json);
+    }
+  }
+
+  private void undone(Message<JsonObject> message) {
+    if (!(((Message<?>) message).body() instanceof JsonObject scan)) {
+      return;
+    }
+    Set<ScanStream> streams = byTable.get(scan.getString("table_id"));
+    if (streams != null) {
+      String json = scan.encode();
+      List.copyOf(streams).forEach(stream -> stream.undone(json));
     }
   }
 

@@ -4,6 +4,7 @@ import com.maticsapp.scan.contract.Addresses;
 import com.maticsapp.scan.support.Fixtures;
 import com.maticsapp.scan.support.RunningService;
 import com.maticsapp.scan.support.ServiceTest;
+import com.maticsapp.scan.support.SseStream;
 import com.maticsapp.scan.support.Tokens;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
@@ -14,6 +15,7 @@ import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -163,6 +165,29 @@ class ScanUndoTest extends ServiceTest {
     consumer.unregister().await();
     assertThat(published).hasSize(1);
     assertThat(published.get(0).getString("id")).isEqualTo(accepted.getString("id"));
+  }
+
+  @Test
+  void theLiveStreamShowsTheUndo() {
+    JsonObject table = onceTable();
+    String tableId = table.getString("id");
+    fixtures.row(tableId, new JsonObject().put("ticket", "SSE-1"));
+    JsonObject accepted = record(service.client(), Fixtures.scan(tableId, "ticket", "SSE-1"));
+    String path = "/api/tables/" + tableId + "/scans/stream?access_token=" + Tokens.user(RunningService.USER);
+    try (SseStream stream = SseStream.open(service.vertx(), service.port(), path, null)) {
+      assertThat(stream.status()).isEqualTo(200);
+      SseStream.Frame frame;
+      do {
+        frame = stream.next(Duration.ofSeconds(10));
+      } while (frame.isComment() || !"ready".equals(frame.event()));
+      assertThat(undo(service.client(), accepted.getString("id"), new JsonObject()).statusCode()).isEqualTo(200);
+      do {
+        frame = stream.next(Duration.ofSeconds(10));
+      } while (frame.isComment() || !"undone".equals(frame.event()));
+      assertThat(frame.json().getString("id")).isEqualTo(accepted.getString("id"));
+      assertThat(frame.json().getJsonObject("undo")).isNotNull();
+      assertThat(frame.id()).isNull();
+    }
   }
 
   @Test

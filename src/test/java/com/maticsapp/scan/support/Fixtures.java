@@ -102,6 +102,14 @@ public final class Fixtures {
     return claimed.bodyAsJsonObject();
   }
 
+  /** A webhook endpoint of {@code workspaceId} for {@code url} and these event types; the reply carries its secret. */
+  public JsonObject webhook(String workspaceId, String url, String... eventTypes) {
+    HttpResponse<Buffer> created = service.post("/api/workspaces/" + workspaceId + "/webhooks", new JsonObject()
+        .put("url", url).put("event_types", new JsonArray(java.util.List.of((Object[]) eventTypes))));
+    assertThat(created.statusCode()).as(created.bodyAsString()).isEqualTo(201);
+    return created.bodyAsJsonObject();
+  }
+
   public static JsonObject scan(String tableId, String column, String barcode) {
     return new JsonObject().put("table_id", tableId).put("column_name", column).put("barcode", barcode);
   }
