@@ -36,7 +36,7 @@ public final class ContractCheck {
     if (context.phase() == ClientPhase.DISPATCH_RESPONSE) {
       HttpResponse<?> response = context.response();
       List<String> violations = ApiContract.shared().violations(server, context.request().method().name(),
-          context.request().uri(), response.statusCode(), response.getHeader("Content-Type"), bytes(response.body()));
+          context.request().uri(), response.statusCode(), response.getHeader("Content-Type"), decoded(response));
       if (!violations.isEmpty()) {
         context.fail(new AssertionError("the response breaks openapi.yaml:\n  " + String.join("\n  ", violations)
             + "\nbody: " + abbreviated(response.body())));
@@ -44,6 +44,19 @@ public final class ContractCheck {
       }
     }
     context.next();
+  }
+
+  /** The body as the document describes it: a gzip-encoded answer (Accept-Encoding: gzip) unpacked first. */
+  private static byte[] decoded(HttpResponse<?> response) {
+    byte[] raw = bytes(response.body());
+    if (!"gzip".equalsIgnoreCase(response.getHeader("Content-Encoding")) || raw.length == 0) {
+      return raw;
+    }
+    try (java.util.zip.GZIPInputStream in = new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(raw))) {
+      return in.readAllBytes();
+    } catch (java.io.IOException e) {
+      throw new AssertionError("the response says gzip but is not: " + e);
+    }
   }
 
   private static byte[] bytes(Object body) {
