@@ -1,9 +1,7 @@
 package com.maticsapp.scan.data;
 
 import io.vertx.core.Future;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
 
@@ -39,20 +37,7 @@ final class ExportStore {
   Future<JsonObject> scansPage(UUID tableId, OffsetDateTime from, OffsetDateTime to, Cursor after, int limit) {
     OffsetDateTime afterTime = after == null ? null : OffsetDateTime.parse(after.key());
     Tuple params = Tuple.of(tableId, from, to, afterTime, after == null ? null : after.id(), limit + 1);
-    return client.preparedQuery(SCANS_PAGE).execute(params).map(rows -> {
-      JsonArray scans = new JsonArray();
-      Row last = null;
-      for (Row row : rows) {
-        if (scans.size() == limit) {
-          break;
-        }
-        scans.add(ScanStore.toJson(row));
-        last = row;
-      }
-      String next = rows.size() > limit && last != null
-          ? new Cursor(SqlValues.time(last, "scanned_at"), last.getUUID("id")).encode()
-          : null;
-      return new JsonObject().put("scans", scans).put("next_cursor", next);
-    });
+    return client.preparedQuery(SCANS_PAGE).execute(params).map(rows -> SqlValues.page(rows, limit, "scans", ScanStore::toJson,
+        row -> SqlValues.time(row, "scanned_at")));
   }
 }

@@ -116,21 +116,8 @@ final class RowStore {
       params.addLong(parsePosition(cursor.key())).addUUID(cursor.id());
     }
     return client.preparedQuery(cursor == null ? FIRST_PAGE : NEXT_PAGE).execute(params)
-        .map(rows -> {
-          JsonArray items = new JsonArray();
-          Row last = null;
-          for (Row row : rows) {
-            if (items.size() == limit) {
-              break;
-            }
-            items.add(toJson(row));
-            last = row;
-          }
-          String next = rows.size() > limit && last != null
-              ? new Cursor(Long.toString(last.getLong("position")), last.getUUID("id")).encode()
-              : null;
-          return new JsonObject().put("rows", items).put("next_cursor", next);
-        });
+        .map(rows -> SqlValues.page(rows, limit, "rows", RowStore::toJson,
+            row -> Long.toString(row.getLong("position"))));
   }
 
   private static long parsePosition(String key) {

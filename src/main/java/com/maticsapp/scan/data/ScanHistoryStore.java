@@ -97,21 +97,8 @@ final class ScanHistoryStore {
     if (cursor != null) {
       params.addValue(parseTime(cursor.key())).addValue(cursor.id());
     }
-    Future<JsonObject> page = client.preparedQuery(sql).execute(params).map(rows -> {
-      JsonArray scans = new JsonArray();
-      Row last = null;
-      for (Row row : rows) {
-        if (scans.size() == limit) {
-          break;
-        }
-        scans.add(ScanStore.toJson(row));
-        last = row;
-      }
-      String next = rows.size() > limit && last != null
-          ? new Cursor(SqlValues.time(last, "scanned_at"), last.getUUID("id")).encode()
-          : null;
-      return new JsonObject().put("scans", scans).put("next_cursor", next);
-    });
+    Future<JsonObject> page = client.preparedQuery(sql).execute(params).map(rows -> SqlValues.page(rows, limit, "scans", ScanStore::toJson,
+        row -> SqlValues.time(row, "scanned_at")));
     return Future.all(scope, page).map(both -> {
       Row found = scope.result();
       if (found.getUUID("table_id") == null) {

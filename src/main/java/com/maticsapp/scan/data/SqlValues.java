@@ -1,12 +1,15 @@
 package com.maticsapp.scan.data;
 
 import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
 
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.UUID;
+import java.util.function.Function;
 
 /** Conversions shared by the row mappers. */
 final class SqlValues {
@@ -38,5 +41,24 @@ final class SqlValues {
       }
     }
     return array;
+  }
+
+  /**
+   * One keyset page from a statement that asked for {@code limit + 1} rows:
+   * {@code {<name>: [...], next_cursor}}, the cursor (the last item's sort key and id) only when
+   * the extra row shows another page follows.
+   */
+  static JsonObject page(RowSet<Row> rows, int limit, String name, Function<Row, Object> item, Function<Row, String> sortKey) {
+    JsonArray items = new JsonArray();
+    Row last = null;
+    for (Row row : rows) {
+      if (items.size() == limit) {
+        break;
+      }
+      items.add(item.apply(row));
+      last = row;
+    }
+    String next = rows.size() > limit && last != null ? new Cursor(sortKey.apply(last), last.getUUID("id")).encode() : null;
+    return new JsonObject().put(name, items).put("next_cursor", next);
   }
 }

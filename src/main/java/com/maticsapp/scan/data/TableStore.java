@@ -144,14 +144,8 @@ final class TableStore {
     Cursor cursor = Cursor.decode(after, "after");
     Tuple params = Tuple.of(workspaceId, cursor == null ? null : cursorTime(cursor.key()),
         cursor == null ? null : cursor.id(), limit + 1);
-    return client.preparedQuery(SELECT_WORKSPACE_TABLES).execute(params).map(rows -> {
-      JsonArray tables = new JsonArray();
-      Row last = null;
-      for (Row row : rows) {
-        if (tables.size() == limit) {
-          break;
-        }
-        tables.add(new JsonObject()
+    return client.preparedQuery(SELECT_WORKSPACE_TABLES).execute(params).map(rows -> SqlValues.page(rows, limit, "tables",
+        row -> new JsonObject()
             .put("id", SqlValues.uuid(row, "id"))
             .put("workspace_id", SqlValues.uuid(row, "workspace_id"))
             .put("name", row.getString("name"))
@@ -159,14 +153,8 @@ final class TableStore {
             .put("row_count", row.getLong("row_count"))
             .put("created_by", row.getString("created_by"))
             .put("created_at", SqlValues.time(row, "created_at"))
-            .put("updated_at", SqlValues.time(row, "updated_at")));
-        last = row;
-      }
-      String next = rows.size() > limit && last != null
-          ? new Cursor(last.getOffsetDateTime("created_at").toString(), last.getUUID("id")).encode()
-          : null;
-      return new JsonObject().put("tables", tables).put("next_cursor", next);
-    });
+            .put("updated_at", SqlValues.time(row, "updated_at")),
+        row -> row.getOffsetDateTime("created_at").toString()));
   }
 
   private static OffsetDateTime cursorTime(String key) {

@@ -219,21 +219,8 @@ final class WebhookStore {
     }
     Tuple params = Tuple.of(workspaceId, endpointId, limit + 1, state, after, cursor == null ? null : cursor.id())
         .addInteger(attemptsEach);
-    return client.preparedQuery(DELIVERIES).execute(params).map(rows -> {
-      JsonArray items = new JsonArray();
-      Row last = null;
-      for (Row row : rows) {
-        if (items.size() == limit) {
-          break;
-        }
-        items.add(deliveryJson(row));
-        last = row;
-      }
-      String next = rows.size() > limit && last != null
-          ? new Cursor(last.getOffsetDateTime("created_at").toString(), last.getUUID("id")).encode()
-          : null;
-      return new JsonObject().put("deliveries", items).put("next_cursor", next);
-    });
+    return client.preparedQuery(DELIVERIES).execute(params).map(rows -> SqlValues.page(rows, limit, "deliveries", WebhookStore::deliveryJson,
+        row -> row.getOffsetDateTime("created_at").toString()));
   }
 
   Future<JsonObject> redeliver(UUID workspaceId, UUID endpointId, UUID deliveryId) {
