@@ -66,9 +66,11 @@ public record AppConfig(
    * through proxies (and under the HTTP server's own 120 s idle timeout); a resume replays at most {@code replayMax} missed scans (more: a reset);
    * a client that does not read gets at most {@code bufferMax} events queued for it before its
    * stream is ended. One caller (a user, or a guest pairing) holds at most {@code maxPerCaller}
-   * streams at once and the instance at most {@code maxOpen}.
+   * streams at once and the instance at most {@code maxOpen}. A stream that asked for the door's
+   * numbers gets them at most once per {@code statusInterval} per table (docs/event-bus.md).
    */
-  public record StreamConfig(Duration heartbeat, int replayMax, int bufferMax, int maxPerCaller, int maxOpen) {}
+  public record StreamConfig(Duration heartbeat, int replayMax, int bufferMax, int maxPerCaller, int maxOpen,
+                             Duration statusInterval) {}
 
   /** Per-route deadlines: lookups/search, single scans, scan batches, bulk row inserts. */
   public record Deadlines(Duration lookup, Duration scan, Duration batch, Duration bulk) {}
@@ -201,7 +203,8 @@ public record AppConfig(
                 stream.integer("replayMax", 1_000, 0, 10_000),
                 stream.integer("bufferMax", 256, 1, 100_000),
                 stream.integer("maxPerCaller", 32, 1, 100_000),
-                stream.integer("maxOpen", 10_000, 1, 1_000_000)),
+                stream.integer("maxOpen", 10_000, 1, 1_000_000),
+                stream.duration("statusInterval", Duration.ofMillis(250), Duration.ofMillis(50), Duration.ofSeconds(10))),
             problems.section(() -> CorsConfig.from(http.section("cors"))),
             publicUrl(http, production)),
         problems.section(() -> DatabaseConfig.from(root.section("database"), production)),

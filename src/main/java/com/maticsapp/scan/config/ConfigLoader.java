@@ -57,6 +57,7 @@ public final class ConfigLoader {
     map.put("HTTP_STREAM_BUFFER_MAX", "http.stream.bufferMax");
     map.put("HTTP_STREAM_MAX_PER_CALLER", "http.stream.maxPerCaller");
     map.put("HTTP_STREAM_MAX_OPEN", "http.stream.maxOpen");
+    map.put("HTTP_STREAM_STATUS_INTERVAL", "http.stream.statusInterval");
     map.put("SHUTDOWN_GRACE", "http.shutdownGrace");
     map.put("DRAIN_TIMEOUT", "http.drainTimeout");
     map.put("DB_PIPELINING_LIMIT", "database.pipeliningLimit");

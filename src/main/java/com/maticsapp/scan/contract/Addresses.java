@@ -218,6 +218,15 @@ public final class Addresses {
   public static final String SCANS_STATUS = "data.scans.status";
 
   /**
+   * Request/reply, HTTP verticle → its own data verticle, for the live stream's {@code status}
+   * events. {@code {table_id, column_ids?}} → {@code {statuses: [...]}}: the numbers of
+   * {@link #SCANS_STATUS} for the table's barcode columns (all, or those listed; none for a
+   * table that is gone). No credential: the stream checked its reader's role when it opened,
+   * and the consumer is local, so nothing outside the instance can ask.
+   */
+  public static final String SCANS_STATUS_FEED = "data.scans.status-feed";
+
+  /**
    * Request/reply, health verticle → data verticle. {@code {active: boolean}} → {@code {up,
    * evidence: "recent-query" | "ping", last_success_ms_ago, server_version, target,
    * round_trip_ms?, error?, pool: {...}}}.

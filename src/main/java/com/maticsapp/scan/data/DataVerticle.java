@@ -92,6 +92,7 @@ public final class DataVerticle extends VerticleBase {
     bus.serve(Addresses.SCANS_SINCE, scans::since);
     bus.serve(Addresses.SCANS_UNDO, door::undo);
     bus.serve(Addresses.SCANS_STATUS, door::status);
+    bus.serveUnauthenticated(Addresses.SCANS_STATUS_FEED, door::statusFeed);
     bus.serve(Addresses.WORKSPACES_CREATE, tables::createWorkspace);
     bus.serve(Addresses.WORKSPACES_LIST, tables::listWorkspaces);
     bus.serve(Addresses.TABLES_LIST, tables::listTables);

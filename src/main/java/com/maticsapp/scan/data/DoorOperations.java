@@ -80,4 +80,28 @@ final class DoorOperations {
     fields.throwIfInvalid();
     return retries.idempotent(() -> access.whenAllowed(caller, tableId, Permission.READ, () -> status.status(tableId, columnId)));
   }
+
+  /**
+   * {@link Addresses#SCANS_STATUS_FEED}: {@code {table_id, column_ids?}} → {@code {statuses}};
+   * served without a credential (the asking stream was authorised when it opened).
+   */
+  Future<JsonObject> statusFeed(JsonObject body) {
+    Fields fields = Fields.of(body);
+    UUID tableId = fields.uuid("table_id", true);
+    JsonArray listed = fields.array("column_ids", false, 1_000);
+    fields.throwIfInvalid();
+    UUID[] columnIds = null;
+    if (listed != null) {
+      columnIds = new UUID[listed.size()];
+      for (int i = 0; i < listed.size(); i++) {
+        try {
+          columnIds[i] = UUID.fromString(String.valueOf(listed.getValue(i)));
+        } catch (IllegalArgumentException e) {
+          throw ServiceFailure.invalid("column_ids[" + i + "]", "must be a UUID");
+        }
+      }
+    }
+    UUID[] columns = columnIds;
+    return retries.idempotent(() -> status.statuses(tableId, columns)).map(statuses -> new JsonObject().put("statuses", statuses));
+  }
 }

@@ -17,7 +17,8 @@ import java.util.UUID;
  */
 final class StatusStore {
 
-  static final String COLUMN_STATUS = """
+  /** The numbers of the columns {@code tc} ranges over; the statements below say which. */
+  private static final String NUMBERS = """
       SELECT tc.id AS column_id, tc.column_type, coalesce(tc.settings ->> 'mode', 'count') AS mode,
              coalesce(sum(c.rows_in_scope), 0)::bigint AS rows_in_scope,
              coalesce(sum(c.rows_accepted), 0)::bigint AS rows_accepted,
@@ -37,8 +38,22 @@ final class StatusStore {
                          WHERE c3.column_id = tc.id GROUP BY u.m) y ON y.m = g.m) AS per_minute
       FROM table_columns tc
       LEFT JOIN scan_counters c ON c.column_id = tc.id
+      """;
+
+  /** One column, whatever its type (the caller is told when it is not a barcode column). */
+  static final String COLUMN_STATUS = NUMBERS + """
       WHERE tc.table_id = $1 AND tc.id = $2
       GROUP BY tc.id, tc.column_type, tc.settings
+      """;
+
+  /**
+   * The live stream's numbers ({@code Addresses.SCANS_STATUS_FEED}): the table's barcode
+   * columns, all of them or those in $2, in column order.
+   */
+  static final String TABLE_STATUS = NUMBERS + """
+      WHERE tc.table_id = $1 AND tc.column_type = 'barcode' AND ($2::uuid[] IS NULL OR tc.id = ANY ($2::uuid[]))
+      GROUP BY tc.id, tc.column_type, tc.settings, tc.position
+      ORDER BY tc.position, tc.id
       """;
 
   private final SqlClient client;
@@ -56,21 +71,35 @@ final class StatusStore {
       if (!"barcode".equals(row.getString("column_type"))) {
         throw ServiceFailure.invalid("column_id", "is not a barcode column");
       }
-      JsonObject refused = (JsonObject) row.getValue("refused");
-      long refusedTotal = refused.stream().mapToLong(e -> ((Number) e.getValue()).longValue()).sum();
-      return new JsonObject()
-          .put("table_id", tableId.toString())
-          .put("column_id", columnId.toString())
-          .put("mode", row.getString("mode"))
-          .put("rows_in_scope", row.getLong("rows_in_scope"))
-          .put("rows_accepted", row.getLong("rows_accepted"))
-          .put("inside", row.getLong("inside"))
-          .put("accepted", row.getLong("accepted"))
-          .put("refused", refusedTotal)
-          .put("refused_by_reason", refused)
-          .put("undone", row.getLong("undone"))
-          .put("last_scan_at", SqlValues.time(row, "last_scan_at"))
-          .put("accepted_per_minute", (JsonArray) row.getValue("per_minute"));
+      return toJson(tableId, row);
     });
+  }
+
+  /** The numbers of the table's barcode columns ({@code columnIds} null: all of them); none for a table that is gone. */
+  Future<JsonArray> statuses(UUID tableId, UUID[] columnIds) {
+    Tuple params = Tuple.tuple().addUUID(tableId).addArrayOfUUID(columnIds);
+    return client.preparedQuery(TABLE_STATUS).execute(params).map(rows -> {
+      JsonArray out = new JsonArray();
+      rows.forEach(row -> out.add(toJson(tableId, row)));
+      return out;
+    });
+  }
+
+  private static JsonObject toJson(UUID tableId, Row row) {
+    JsonObject refused = (JsonObject) row.getValue("refused");
+    long refusedTotal = refused.stream().mapToLong(e -> ((Number) e.getValue()).longValue()).sum();
+    return new JsonObject()
+        .put("table_id", tableId.toString())
+        .put("column_id", SqlValues.uuid(row, "column_id"))
+        .put("mode", row.getString("mode"))
+        .put("rows_in_scope", row.getLong("rows_in_scope"))
+        .put("rows_accepted", row.getLong("rows_accepted"))
+        .put("inside", row.getLong("inside"))
+        .put("accepted", row.getLong("accepted"))
+        .put("refused", refusedTotal)
+        .put("refused_by_reason", refused)
+        .put("undone", row.getLong("undone"))
+        .put("last_scan_at", SqlValues.time(row, "last_scan_at"))
+        .put("accepted_per_minute", (JsonArray) row.getValue("per_minute"));
   }
 }

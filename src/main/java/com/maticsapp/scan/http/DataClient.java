@@ -74,6 +74,15 @@ final class DataClient {
         replyType == JsonObject.class && reply.body() instanceof Reply typed ? typed.toJson() : reply.body()));
   }
 
+  /**
+   * Asks an internal address that takes no credential ({@link Addresses#SCANS_STATUS_FEED}), for
+   * work the HTTP side does on its own account rather than for one request.
+   */
+  Future<JsonObject> internal(String address, JsonObject body) {
+    return vertx.eventBus().<Object>request(address, body, new DeliveryOptions(delivery))
+        .map(reply -> reply.body() instanceof Reply typed ? typed.toJson() : (JsonObject) reply.body());
+  }
+
   /** {@link #ask} for a reply read as its JSON document. */
   Future<JsonObject> request(RoutingContext ctx, String address, JsonObject body) {
     return ask(ctx, address, body, JsonObject.class);

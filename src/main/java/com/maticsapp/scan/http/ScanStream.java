@@ -69,6 +69,8 @@ final class ScanStream {
   private final String unusableLastEventId;
   private final AppConfig.StreamConfig config;
   private final Consumer<ScanStream> onEnd;
+  /** The client asked for the door's numbers ({@code ?status=true}). */
+  private final boolean wantsStatus;
 
   private State state = State.OPENING;
   /** Live scans received while OPENING, at most bufferMax. */
@@ -93,9 +95,10 @@ final class ScanStream {
   /**
    * @param resume              the client's Last-Event-ID as a cursor, or null
    * @param unusableLastEventId a Last-Event-ID that is not one of ours (the client must reload), or null
+   * @param wantsStatus         the stream also carries {@code status} events
    */
   ScanStream(Vertx vertx, RoutingContext ctx, String tableId, ScanCursor resume, String unusableLastEventId,
-             AppConfig.StreamConfig config, Consumer<ScanStream> onEnd) {
+             boolean wantsStatus, AppConfig.StreamConfig config, Consumer<ScanStream> onEnd) {
     this.vertx = vertx;
     this.ctx = ctx;
     this.response = ctx.response();
@@ -104,11 +107,16 @@ final class ScanStream {
     this.unusableLastEventId = unusableLastEventId;
     this.config = config;
     this.onEnd = onEnd;
+    this.wantsStatus = wantsStatus;
     this.highest = resume;
   }
 
   String tableId() {
     return tableId;
+  }
+
+  boolean wantsStatus() {
+    return wantsStatus;
   }
 
   boolean opened() {
@@ -229,10 +237,25 @@ final class ScanStream {
    * Only once the stream is live.
    */
   void undone(String json) {
+    unnumbered("undone", json);
+  }
+
+  /**
+   * One barcode column's numbers ({@link StatusFeed}): a {@code status} event without an id
+   * (numbers are current, not history: a client that reconnects gets them afresh). Only once
+   * the stream is live and if it asked for them.
+   */
+  void status(String json) {
+    if (wantsStatus) {
+      unnumbered("status", json);
+    }
+  }
+
+  private void unnumbered(String event, String json) {
     if (state != State.LIVE) {
       return;
     }
-    Buffer frame = frame(null, "undone", json);
+    Buffer frame = frame(null, event, json);
     if (backlog.isEmpty() && !response.writeQueueFull()) {
       response.write(frame);
     } else if (backlog.size() < config.bufferMax()) {

@@ -60,6 +60,8 @@ final class ScanStreamRoutes {
   private final Map<String, Set<ScanStream>> byTable = new HashMap<>();
   private MessageConsumer<JsonObject> consumer;
   private MessageConsumer<JsonObject> undoneConsumer;
+  /** The door's numbers for the streams that asked for them. */
+  private final StatusFeed statusFeed;
 
   ScanStreamRoutes(Vertx vertx, DataClient data, Responses responses, AppConfig.StreamConfig config, StreamSlots slots,
                    MeterRegistry registry) {
@@ -69,6 +71,7 @@ final class ScanStreamRoutes {
     this.config = config;
     this.slots = slots;
     this.registry = registry;
+    this.statusFeed = new StatusFeed(vertx, data, config.statusInterval().toMillis(), this::statusRead);
     // One gauge per registry, whichever instance registers it first; it reads the counters.
     Gauge.builder(OPEN, registry, r -> total(r, OPENED) - total(r, ENDED))
         .description("Open live scan streams (SSE)")
@@ -103,6 +106,7 @@ final class ScanStreamRoutes {
 
   /** Unregisters the consumer (after the drain: no stream is left). */
   Future<Void> unsubscribe() {
+    statusFeed.stop();
     return consumer == null ? Future.succeededFuture()
         : Future.join(consumer.unregister(), undoneConsumer.unregister()).mapEmpty();
   }
@@ -120,7 +124,10 @@ final class ScanStreamRoutes {
     ctx.addEndHandler(done -> slots.release(caller));
     String lastEventId = lastEventId(ctx);
     ScanCursor resume = ScanCursor.decode(lastEventId);
-    ScanStream stream = new ScanStream(vertx, ctx, tableId, resume, resume == null ? lastEventId : null, config, this::ended);
+    // A bad value fails the request (422); the slot is given back by the end handler above.
+    boolean wantsStatus = Boolean.TRUE.equals(Requests.boolParam(ctx, "status"));
+    ScanStream stream = new ScanStream(vertx, ctx, tableId, resume, resume == null ? lastEventId : null, wantsStatus,
+        config, this::ended);
     // Subscribed before the data verticle reads: a scan recorded in between arrives live.
     byTable.computeIfAbsent(tableId, id -> new LinkedHashSet<>()).add(stream);
     ctx.addEndHandler(done -> stream.closed()); // not closeHandler: the router's end handlers (the drain's count) need theirs
@@ -133,6 +140,9 @@ final class ScanStreamRoutes {
         stream.open(since.result());
         if (stream.opened()) {
           Counter.builder(OPENED).description("Live scan streams (SSE) opened").register(registry).increment();
+          if (wantsStatus) {
+            statusFeed.wantAll(tableId); // its first numbers: every barcode column's
+          }
         }
       } else {
         stream.abandon();
@@ -182,6 +192,7 @@ final class ScanStreamRoutes {
     for (ScanStream stream : List.copyOf(streams)) {
       stream.live(scan.getString("id"), cursor, json);
     }
+    numbersMayHaveChanged(scan);
   }
 
   private void undone(Message<JsonObject> message) {
@@ -192,13 +203,38 @@ final class ScanStreamRoutes {
     if (streams != null) {
       String json = scan.encode();
       List.copyOf(streams).forEach(stream -> stream.undone(json));
+      numbersMayHaveChanged(scan);
+    }
+  }
+
+  /** A scan of a table with streams was recorded or undone: its column's numbers, if a stream wants them. */
+  private void numbersMayHaveChanged(JsonObject scan) {
+    String tableId = scan.getString("table_id");
+    String columnId = scan.getString("column_id");
+    Set<ScanStream> streams = byTable.get(tableId);
+    if (columnId != null && streams != null && streams.stream().anyMatch(ScanStream::wantsStatus)) {
+      statusFeed.changed(tableId, columnId);
+    }
+  }
+
+  /** The feed read a column's numbers: to each stream of the table that asked for them. */
+  private void statusRead(String tableId, JsonObject status) {
+    Set<ScanStream> streams = byTable.get(tableId);
+    if (streams != null) {
+      String json = status.encode();
+      List.copyOf(streams).forEach(stream -> stream.status(json));
     }
   }
 
   private void ended(ScanStream stream) {
     Set<ScanStream> streams = byTable.get(stream.tableId());
-    if (streams != null && streams.remove(stream) && streams.isEmpty()) {
-      byTable.remove(stream.tableId());
+    if (streams != null && streams.remove(stream)) {
+      if (streams.isEmpty()) {
+        byTable.remove(stream.tableId());
+      }
+      if (streams.stream().noneMatch(ScanStream::wantsStatus)) {
+        statusFeed.forget(stream.tableId());
+      }
     }
     if (stream.opened()) {
       Counter.builder(ENDED).description("Live scan streams (SSE) ended, by reason: client, overflow, shutdown")

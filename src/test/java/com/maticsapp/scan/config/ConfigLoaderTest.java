@@ -235,12 +235,12 @@ class ConfigLoaderTest extends ConfigTestBase {
   @Test
   void streamSettingsDefaultAndTheirOverridesNameTheVariableWhenInvalid() {
     assertThat(load(Map.of("ENVIRONMENT", "production")).http().stream())
-        .isEqualTo(new AppConfig.StreamConfig(Duration.ofSeconds(15), 1_000, 256, 32, 10_000));
+        .isEqualTo(new AppConfig.StreamConfig(Duration.ofSeconds(15), 1_000, 256, 32, 10_000, Duration.ofMillis(250)));
 
     AppConfig config = load(Map.of("ENVIRONMENT", "production",
         "HTTP_STREAM_HEARTBEAT", "200ms", "HTTP_STREAM_REPLAY_MAX", "0", "HTTP_STREAM_BUFFER_MAX", "8",
-        "HTTP_STREAM_MAX_PER_CALLER", "2", "HTTP_STREAM_MAX_OPEN", "5"));
-    assertThat(config.http().stream()).isEqualTo(new AppConfig.StreamConfig(Duration.ofMillis(200), 0, 8, 2, 5));
+        "HTTP_STREAM_MAX_PER_CALLER", "2", "HTTP_STREAM_MAX_OPEN", "5", "HTTP_STREAM_STATUS_INTERVAL", "1s"));
+    assertThat(config.http().stream()).isEqualTo(new AppConfig.StreamConfig(Duration.ofMillis(200), 0, 8, 2, 5, Duration.ofSeconds(1)));
     ConfigException perCaller = configFailure(Map.of("ENVIRONMENT", "production", "HTTP_STREAM_MAX_PER_CALLER", "0"));
     assertThat(perCaller.key()).isEqualTo("http.stream.maxPerCaller");
     assertThat(perCaller.getMessage()).contains("HTTP_STREAM_MAX_PER_CALLER");
