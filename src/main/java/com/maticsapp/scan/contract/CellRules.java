@@ -41,7 +41,8 @@ public final class CellRules {
       return null;
     }
     if (value instanceof String text) {
-      if (text.length() > CELL_MAX_LENGTH) {
+      // Characters (code points), as the scan statement's matic_cell_fits and the phones count them.
+      if (text.length() > CELL_MAX_LENGTH && text.codePointCount(0, text.length()) > CELL_MAX_LENGTH) {
         return "must be at most " + CELL_MAX_LENGTH + " characters";
       }
       String problem = JsonValues.textProblem(text);

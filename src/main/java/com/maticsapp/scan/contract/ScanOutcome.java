@@ -11,16 +11,35 @@ import io.vertx.core.json.JsonObject;
  */
 public sealed interface ScanOutcome {
 
-  /** Stored by this request: {@code scan} is the new record, announced on {@link Addresses#SCANS_RECORDED}. */
-  record Recorded(JsonObject scan) implements ScanOutcome, Reply {
+  /**
+   * Stored by this request: {@code scan} is the new record as the caller is shown it, and
+   * {@code record} the whole record, announced on {@link Addresses#SCANS_RECORDED}. They differ
+   * for a guest, who is shown only the display cells of the matched rows (docs/scan-rules.md).
+   */
+  record Recorded(JsonObject scan, JsonObject record) implements ScanOutcome, Reply {
+
+    /** A caller shown the whole record. */
+    public Recorded(JsonObject scan) {
+      this(scan, scan);
+    }
+
     @Override
     public JsonObject toJson() {
       return new JsonObject().put("created", true).put("scan", scan);
     }
   }
 
-  /** Its id was already stored for the same scan: {@code scan} is the record stored then; nothing was counted. */
-  record Replayed(JsonObject scan) implements ScanOutcome, Reply {
+  /**
+   * Its id was already stored for the same scan: {@code scan} is the record stored then, as the
+   * caller is shown it ({@code record}: whole); nothing was counted.
+   */
+  record Replayed(JsonObject scan, JsonObject record) implements ScanOutcome, Reply {
+
+    /** A caller shown the whole record. */
+    public Replayed(JsonObject scan) {
+      this(scan, scan);
+    }
+
     @Override
     public JsonObject toJson() {
       return new JsonObject().put("created", false).put("scan", scan);

@@ -64,11 +64,11 @@ final class DoorOperations {
             .put("cells_restored", result.getJsonArray("cells_restored", new JsonArray()))
             .put("cells_kept", result.getJsonArray("cells_kept", new JsonArray()))
             .put("state_kept", result.getBoolean("state_kept", false)));
-        bus.publish(Addresses.SCANS_UNDONE, scan);
+        bus.publish(Addresses.SCANS_UNDONE, scan); // whole, whoever undid it
       } else if (scan.getValue("undo") == null) {
         throw ServiceFailure.conflict("scan " + scanId + " was recorded before scans could be undone");
       }
-      return scan;
+      return caller.isGuest() ? ScanStore.guestView(row, scan) : scan;
     });
   }
 

@@ -23,7 +23,7 @@ final class LookupStore {
    */
   static final String LOOKUP = """
       WITH target AS (
-        SELECT t.id AS table_id, c.id AS column_id, c.column_type, access.role AS caller_role,
+        SELECT t.id AS table_id, c.id AS column_id, c.column_type, c.settings, access.role AS caller_role,
                CASE WHEN c.column_type = 'barcode'
                     THEN matic_normalize_barcode(coalesce(c.settings ->> 'normalization', 'exact'), $4) END AS normalized
         FROM (SELECT 1) AS one
@@ -33,7 +33,9 @@ final class LookupStore {
         CROSS JOIN LATERAL matic_access($1, $6, $7, $8) AS access
       )
       SELECT target.table_id, target.column_id, target.column_type, target.normalized, target.caller_role,
-             r.id AS row_id, r.data
+             r.id AS row_id,
+             -- A guest sees the column's display cells of a row only (matic_display, V12_2).
+             CASE WHEN target.caller_role LIKE 'guest:%' THEN matic_display(target.settings, r.data) ELSE r.data END AS data
       FROM target
       LEFT JOIN LATERAL (
         SELECT r.id, r.data, r.position

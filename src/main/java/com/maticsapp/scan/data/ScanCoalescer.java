@@ -306,7 +306,7 @@ final class ScanCoalescer implements Dispatcher.Drainable {
    */
   private static ScanOutcome settled(Pending pending, ScanOutcome outcome) {
     if (pending.maybeCommitted && outcome instanceof ScanOutcome.Replayed replayed) {
-      return new ScanOutcome.Recorded(replayed.scan());
+      return new ScanOutcome.Recorded(replayed.scan(), replayed.record());
     }
     return outcome;
   }

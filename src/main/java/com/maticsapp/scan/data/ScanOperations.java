@@ -125,7 +125,7 @@ final class ScanOperations {
   /** Publishes a newly recorded scan; the statement has committed by the time we get here. */
   private void announce(ScanOutcome outcome) {
     if (outcome instanceof ScanOutcome.Recorded recorded) {
-      bus.publish(Addresses.SCANS_RECORDED, recorded.scan());
+      bus.publish(Addresses.SCANS_RECORDED, recorded.record()); // whole, whoever scanned
     }
   }
 

@@ -271,10 +271,11 @@ final class ScanStore {
                (array_agg(a.scanned_at ORDER BY a.ord DESC))[1] AS last_scanned_at,
                (array_agg(a.device_id ORDER BY a.ord DESC))[1] AS last_device_id,
                (array_agg(a.scanner ORDER BY a.ord DESC))[1] AS last_scanner,
-               (array_agg(a.cells) FILTER (WHERE a.cells IS NOT NULL))[1] AS cells
+               (array_agg(a.cells) FILTER (WHERE a.cells IS NOT NULL))[1] AS cells,
+               l.is_archived
         FROM accepted_scans a
         JOIN locked l ON l.id = a.row_id
-        GROUP BY a.row_id, a.column_id, l.scan_state
+        GROUP BY a.row_id, a.column_id, l.scan_state, l.is_archived
       ),
       row_changes AS (
         SELECT c.row_id, sum(c.scans)::int AS scans, max(c.last_at) AS last_at,
@@ -310,9 +311,11 @@ final class ScanStore {
                coalesce((SELECT jsonb_object_agg(r.decision, r.n)
                          FROM (SELECT x.decision, count(*) AS n FROM stored x
                                WHERE x.column_id = s.column_id AND x.decision <> 'accepted' GROUP BY x.decision) r), '{}') AS refused,
-               coalesce((SELECT count(*) FROM column_states c WHERE c.column_id = s.column_id AND c.accepted_before = 0), 0) AS rows_accepted,
+               -- Live rows only (V17_1): a plain column's row archived while this statement waited for it.
+               coalesce((SELECT count(*) FROM column_states c
+                         WHERE c.column_id = s.column_id AND c.accepted_before = 0 AND NOT c.is_archived), 0) AS rows_accepted,
                coalesce((SELECT sum(coalesce(c.direction = 'entry', c.inside_before)::int - c.inside_before::int)
-                         FROM column_states c WHERE c.column_id = s.column_id), 0) AS inside
+                         FROM column_states c WHERE c.column_id = s.column_id AND NOT c.is_archived), 0) AS inside
         FROM stored s
         GROUP BY s.column_id
       ),
@@ -336,7 +339,10 @@ final class ScanStore {
              t.column_type, t.normalized IS NOT NULL AS barcode_valid,
              coalesce(s.fresh AND m.nth = 1, false) AS created,
              coalesce(q.ord > q.first_accepted_ord AND s.id IS NULL, false) AS deferred,
-             s.*
+             s.*,
+             -- What a guest is shown of the rows (V17_1): their display cells only.
+             CASE WHEN t.pairing_id IS NOT NULL THEN matic_guest_rows(t.settings, s.matched_rows) END AS guest_matched_rows,
+             CASE WHEN t.pairing_id IS NOT NULL THEN matic_guest_changes(t.settings, s.cell_changes) END AS guest_cell_changes
       FROM target t
       LEFT JOIN matches m ON m.ord = t.ord
       LEFT JOIN sequenced q ON q.ord = t.ord
@@ -350,8 +356,14 @@ final class ScanStore {
       ORDER BY t.ord
       """;
 
+  /** Stored scans by id; $2: the caller is a guest, who is shown the rows' display cells only. */
   static final String SCANS_BY_ID = """
-      SELECT * FROM scan_history WHERE id = ANY($1::uuid[])
+      SELECT h.*,
+             CASE WHEN $2 THEN matic_guest_rows(c.settings, h.matched_rows) END AS guest_matched_rows,
+             CASE WHEN $2 THEN matic_guest_changes(c.settings, h.cell_changes) END AS guest_cell_changes
+      FROM scan_history h
+      LEFT JOIN table_columns c ON c.id = h.column_id
+      WHERE h.id = ANY($1::uuid[])
       """;
 
   private final SqlClient client;
@@ -476,14 +488,17 @@ final class ScanStore {
     if (unsettled.isEmpty()) {
       return Future.succeededFuture(results);
     }
-    return client.preparedQuery(SCANS_BY_ID).execute(Tuple.tuple().addArrayOfUUID(unsettled.toArray(UUID[]::new)))
+    // One statement for all: if any caller is a guest, each row also says what a guest sees
+    // (used only for the guests' scans, see shown).
+    boolean guests = scans.stream().anyMatch(scan -> scan.caller().isGuest());
+    return client.preparedQuery(SCANS_BY_ID).execute(Tuple.tuple().addArrayOfUUID(unsettled.toArray(UUID[]::new)).addBoolean(guests))
         .map(stored -> {
-          Map<UUID, JsonObject> byId = new HashMap<>();
-          stored.forEach(row -> byId.put(row.getUUID("id"), toJson(row)));
+          Map<UUID, Row> byId = new HashMap<>();
+          stored.forEach(row -> byId.put(row.getUUID("id"), row));
           for (int i = 0; i < results.size(); i++) {
             if (results.get(i) == null) {
               ScanRequest request = scans.get(i);
-              JsonObject scan = byId.get(request.id());
+              Row scan = byId.get(request.id());
               results.set(i, scan == null
                   ? new ScanOutcome.Refused(
                       ServiceFailure.conflict("a concurrent request with the same scan id did not complete; retry"))
@@ -499,8 +514,9 @@ final class ScanStore {
    * of it (a conflict if the id holds another scan), or null when it was never stored.
    */
   Future<ScanOutcome> stored(ScanRequest request) {
-    return client.preparedQuery(SCANS_BY_ID).execute(Tuple.tuple().addArrayOfUUID(new UUID[] {request.id()}))
-        .map(rows -> rows.iterator().hasNext() ? replay(request, toJson(rows.iterator().next())) : null);
+    return client.preparedQuery(SCANS_BY_ID).execute(Tuple.tuple().addArrayOfUUID(new UUID[] {request.id()})
+            .addBoolean(request.caller().isGuest()))
+        .map(rows -> rows.iterator().hasNext() ? replay(request, rows.iterator().next()) : null);
   }
 
   /** The item's outcome, or null when the stored scan is not visible yet. */
@@ -520,18 +536,38 @@ final class ScanStore {
     if (row.getUUID("id") == null) {
       return null;
     }
-    JsonObject scan = toJson(row);
-    return row.getBoolean("created") ? new ScanOutcome.Recorded(scan) : replay(request, scan);
+    if (row.getBoolean("created")) {
+      JsonObject scan = toJson(row);
+      return new ScanOutcome.Recorded(shown(request, row, scan), scan);
+    }
+    return replay(request, row);
   }
 
   /** A replay must be the same scan: an id reused for another barcode or table is a conflict. */
-  private static ScanOutcome replay(ScanRequest request, JsonObject stored) {
+  private static ScanOutcome replay(ScanRequest request, Row row) {
+    JsonObject stored = toJson(row);
     if (!request.tableId().toString().equals(stored.getString("table_id"))
         || !request.barcode().equals(stored.getString("barcode"))) {
       return new ScanOutcome.Refused(
           ServiceFailure.conflict("scan id " + request.id() + " was already used for a different scan"));
     }
-    return new ScanOutcome.Replayed(stored);
+    return new ScanOutcome.Replayed(shown(request, row, stored), stored);
+  }
+
+  private static JsonObject shown(ScanRequest request, Row row, JsonObject scan) {
+    return request.caller().isGuest() ? guestView(row, scan) : scan;
+  }
+
+  /**
+   * A scan record as a guest is shown it: of each matched row only its display cells, of the
+   * actions' changes only those of display columns, as the statement computed them
+   * ({@code guest_matched_rows}, {@code guest_cell_changes}: matic_guest_rows and
+   * matic_guest_changes, V17_1). The candidates of an ambiguous scan are display cells already.
+   */
+  static JsonObject guestView(Row row, JsonObject scan) {
+    return scan.copy()
+        .put("matched_rows", row.getValue("guest_matched_rows") instanceof JsonArray rows ? rows : new JsonArray())
+        .put("cell_changes", row.getValue("guest_cell_changes") instanceof JsonArray changes ? changes : new JsonArray());
   }
 
   static JsonObject toJson(Row row) {

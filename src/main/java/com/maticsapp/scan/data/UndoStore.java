@@ -25,7 +25,8 @@ final class UndoStore {
                         OR (access.role = ANY ($6::text[]) AND h.created_by = $2)
                         OR (access.role = 'guest:' || h.column_id AND h.pairing_id = $3), false) AS allowed
         FROM scan_history h
-        CROSS JOIN LATERAL matic_access(h.table_id, $2, $3) AS access
+        -- A guest's undo carries its token's device: a revoked device ends the token (V13_1).
+        CROSS JOIN LATERAL matic_access(h.table_id, $2, $3, CASE WHEN $3::uuid IS NOT NULL THEN $7 END) AS access
         WHERE h.id = $1
         FOR UPDATE OF h
       ),
@@ -33,14 +34,14 @@ final class UndoStore {
         SELECT * FROM target WHERE allowed AND decision = 'accepted' AND undone_at IS NULL AND undo_state IS NOT NULL
       ),
       locked AS (
-        SELECT r.id, r.data, r.scan_state, r.last_scanned_at
+        SELECT r.id, r.data, r.scan_state, r.last_scanned_at, r.is_archived
         FROM table_rows r
         WHERE r.id IN (SELECT k::uuid FROM undoable u CROSS JOIN LATERAL jsonb_object_keys(u.undo_state) AS k)
         ORDER BY r.id
         FOR UPDATE OF r
       ),
       per_row AS (
-        SELECT l.id AS row_id, u.column_id, l.last_scanned_at, u.scanned_at,
+        SELECT l.id AS row_id, u.column_id, l.last_scanned_at, u.scanned_at, l.is_archived,
                l.scan_state -> u.column_id::text AS now_state,
                u.undo_state -> l.id::text AS before,
                coalesce((l.scan_state -> u.column_id::text ->> 'last_scan_id') = u.id::text, false) AS is_last
@@ -54,7 +55,7 @@ final class UndoStore {
         JOIN locked l ON l.id::text = c.change ->> 'row_id'
       ),
       row_updates AS (
-        SELECT p.row_id, p.column_id, p.is_last,
+        SELECT p.row_id, p.column_id, p.is_last, p.is_archived,
                coalesce((p.now_state ->> 'accepted')::int, 1) AS accepted_before,
                coalesce((p.now_state ->> 'inside')::boolean, false) AS inside_before,
                CASE WHEN p.is_last
@@ -93,8 +94,11 @@ final class UndoStore {
       tallied AS (
         INSERT INTO scan_counters AS c (column_id, shard, table_id, rows_accepted, inside, accepted, undone)
         SELECT u.column_id, matic_counter_shard(), u.table_id,
-               -(SELECT count(*) FROM row_updates r WHERE r.accepted_before > 0 AND (r.new_state ->> 'accepted')::int = 0),
-               (SELECT coalesce(sum((r.new_state ->> 'inside')::boolean::int - r.inside_before::int), 0) FROM row_updates r),
+               -- Live rows only: an archived row left rows_accepted and inside when it was archived (V17_1).
+               -(SELECT count(*) FROM row_updates r
+                 WHERE NOT r.is_archived AND r.accepted_before > 0 AND (r.new_state ->> 'accepted')::int = 0),
+               (SELECT coalesce(sum((r.new_state ->> 'inside')::boolean::int - r.inside_before::int), 0)
+                FROM row_updates r WHERE NOT r.is_archived),
                -1, 1
         FROM undoable u
         ON CONFLICT (column_id, shard) DO UPDATE SET
@@ -104,10 +108,14 @@ final class UndoStore {
           undone = c.undone + EXCLUDED.undone
       )
       SELECT t.*, m.undone_at IS NOT NULL AS undone_now,
-             m.undone_at AS marked_at, m.undone_by AS marked_by, m.undo_reason AS marked_reason, m.undo_result AS marked_result
+             m.undone_at AS marked_at, m.undone_by AS marked_by, m.undo_reason AS marked_reason, m.undo_result AS marked_result,
+             -- What a guest is shown of the rows (V17_1): their display cells only.
+             CASE WHEN $3::uuid IS NOT NULL THEN matic_guest_rows(c.settings, t.matched_rows) END AS guest_matched_rows,
+             CASE WHEN $3::uuid IS NOT NULL THEN matic_guest_changes(c.settings, t.cell_changes) END AS guest_cell_changes
       FROM (SELECT 1) AS one
       LEFT JOIN target t ON true
       LEFT JOIN marked m ON true
+      LEFT JOIN table_columns c ON c.id = t.column_id
       """;
 
   private final SqlClient client;
@@ -119,7 +127,7 @@ final class UndoStore {
   /** The one result row: the scan as locked (no id when there is none), and whether this statement undid it. */
   Future<Row> undo(UUID scanId, Caller caller, String reason) {
     return client.preparedQuery(UNDO_SCAN).execute(Tuple.of(scanId, caller.memberId(), caller.pairingId(), reason)
-            .addArrayOfString(Permission.EDIT.roles()).addArrayOfString(Permission.SCAN.roles()))
+            .addArrayOfString(Permission.EDIT.roles()).addArrayOfString(Permission.SCAN.roles()).addString(caller.deviceId()))
         .map(rows -> rows.iterator().next());
   }
 }
