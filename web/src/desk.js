@@ -1,7 +1,8 @@
-// The desk: the door's live feed and numbers, pairing phones (QR code), their list and revoke.
+// The desk: the door's live feed and numbers (both from the live stream), pairing phones (QR
+// code), the table's pairings and devices with revoke.
 import qrcode from 'qrcode-generator';
 import { $, api, el, timeOf, Unreachable } from './api.js';
-import { accepted, reasonKey, reasonText } from './decisions.js';
+import { accepted, reasonText } from './decisions.js';
 
 const TOKEN_KEY = 'matic.desk.token';
 const FEED_MAX = 200;
@@ -10,7 +11,11 @@ let token = sessionStorage.getItem(TOKEN_KEY);
 let table;
 let stream;
 const scans = new Map(); // scan id → scan, the feed's content
-let statusTimer;
+const statuses = new Map(); // column id → its latest numbers, from the stream's status events
+let conflictsOfDevices = 0;
+let devices = []; // the device list as last read
+const pairingLabels = new Map(); // pairing id → its label, to name a guest's phone
+let devicesTimer;
 
 function show(...ids) {
   for (const id of ['signin', 'picker', 'door', 'devices']) $(id).hidden = !ids.includes(id);
@@ -42,6 +47,7 @@ function start() {
     route();
   });
   $('pair-form').addEventListener('submit', pair);
+  $('pair-column').addEventListener('change', showNumbers);
   $('import-form').addEventListener('submit', importFile);
   $('import-mode').addEventListener('change', () => {
     const upsert = $('import-mode').value === 'upsert';
@@ -103,19 +109,32 @@ async function openTable(tableId) {
   show('door', 'devices');
   connect();
   loadPairings();
+  loadDevices();
 }
 
 // ---- the live feed --------------------------------------------------------------------
 
 function connect() {
-  const query = token ? `?access_token=${encodeURIComponent(token)}` : '';
+  // status=true: the stream also carries the door's numbers (status events), so the desk polls nothing.
+  const query = `?status=true${token ? `&access_token=${encodeURIComponent(token)}` : ''}`;
   // EventSource reconnects by itself and sends Last-Event-ID: the stream replays what was missed.
   stream = new EventSource(`/api/tables/${table.id}/scans/stream${query}`);
   stream.addEventListener('open', () => state('live'));
   stream.addEventListener('error', () => state(stream.readyState === EventSource.CLOSED ? 'disconnected' : 'reconnecting…'));
   stream.addEventListener('ready', () => { state('live'); loadHistory(); });
   stream.addEventListener('reset', () => loadHistory());
-  stream.addEventListener('scan', (event) => add(JSON.parse(event.data)));
+  stream.addEventListener('scan', (event) => {
+    const scan = JSON.parse(event.data);
+    add(scan);
+    if (scan.device_id) deviceActive();
+  });
+  // A scan undone anywhere (a phone, another desk): its record with the undo filled in.
+  stream.addEventListener('undone', (event) => add(JSON.parse(event.data), true));
+  stream.addEventListener('status', (event) => {
+    const numbers = JSON.parse(event.data);
+    statuses.set(numbers.column_id, numbers);
+    showNumbers();
+  });
   for (const ended of ['overflow', 'shutdown']) {
     stream.addEventListener(ended, () => { stream.close(); state('reconnecting…'); setTimeout(connect, 1000); });
   }
@@ -162,46 +181,42 @@ function render() {
       el('span', { cls: 'small', text: scan.device_id ? `${scan.source || ''}` : (scan.source || '') }),
       el('span', { text: timeOf(scan.scanned_at) }), undo);
   }));
-  // The door's numbers from the scans this page has seen.
-  let acceptedCount = 0;
-  const refused = new Map();
-  for (const scan of scans.values()) {
-    if (scan.undo) continue;
-    if (accepted(scan)) acceptedCount += 1;
-    else refused.set(reasonKey(scan), (refused.get(reasonKey(scan)) || 0) + 1);
-  }
-  $('stat-accepted').textContent = String(acceptedCount);
-  $('stat-refused').textContent = String([...refused.values()].reduce((a, b) => a + b, 0));
-  $('stat-reasons').replaceChildren(...[...refused].map(([reason, n]) => el('li', { cls: 'tag bad', text: `${reason}: ${n}` })));
-  // Then the service's own counts, which include the scans recorded before this page opened.
-  clearTimeout(statusTimer);
-  statusTimer = setTimeout(loadStatus, 250);
+}
+
+/**
+ * A live scan from a device: its line in the device list (scans, last seen) is behind; the list
+ * is read again at most once a second however fast scans arrive.
+ */
+function deviceActive() {
+  if (devicesTimer) return;
+  devicesTimer = setTimeout(() => { devicesTimer = null; loadDevices(); }, 1000);
 }
 
 async function undoScan(scan) {
   const r = await call(`/api/scans/${scan.id}/undo`, { method: 'POST', body: { reason: 'undone at the desk' } });
   if (r.status === 200) {
     scans.set(r.body.id, r.body);
-    render();
-    loadStatus();
+    render(); // the numbers follow on the stream
   } else {
     state(`undo refused: ${r.body?.detail || r.status}`);
   }
 }
 
-/** The door's numbers as the service counts them (every scan, not only those this page saw). */
-async function loadStatus() {
+/** The numbers of the column picked for pairing (else the first barcode column), as the stream last sent them. */
+function showNumbers() {
   const column = table.columns.find((c) => c.id === $('pair-column').value) || table.columns.find((c) => c.column_type === 'barcode');
-  if (!column) return;
-  const r = await call(`/api/tables/${table.id}/scan-status?column_id=${column.id}`);
-  if (r.status !== 200) return;
-  const s = r.body;
-  $('stat-accepted').textContent = String(s.accepted);
-  $('stat-refused').textContent = String(s.refused);
-  $('stat-inside').textContent = s.mode === 'entry_exit' ? String(s.inside) : `${s.rows_accepted}/${s.rows_in_scope}`;
-  $('stat-inside-label').textContent = s.mode === 'entry_exit' ? 'inside' : 'checked in';
-  $('stat-reasons').replaceChildren(...Object.entries(s.refused_by_reason || {}).filter(([, n]) => n > 0)
-    .map(([reason, n]) => el('li', { cls: 'tag bad', text: `${reason.replaceAll('_', ' ')}: ${n}` })));
+  const s = column && statuses.get(column.id);
+  if (s) {
+    $('stat-accepted').textContent = String(s.accepted);
+    $('stat-refused').textContent = String(s.refused);
+    $('stat-inside').textContent = s.mode === 'entry_exit' ? String(s.inside) : `${s.rows_accepted}/${s.rows_in_scope}`;
+    $('stat-inside-label').textContent = s.mode === 'entry_exit' ? 'inside' : 'checked in';
+    $('stat-reasons').replaceChildren(...Object.entries(s.refused_by_reason || {}).filter(([, n]) => n > 0)
+      .map(([reason, n]) => el('li', { cls: 'tag bad', text: `${reason.replaceAll('_', ' ')}: ${n}` })));
+  }
+  // Offline scans the service decided otherwise than the phone: the status's own count when it
+  // has one, else the devices' (each device counts the conflicts its uploads caused).
+  $('stat-conflicts').textContent = String(typeof s?.conflicts === 'number' ? s.conflicts : conflictsOfDevices);
 }
 
 // ---- pairing phones -------------------------------------------------------------------
@@ -231,6 +246,8 @@ async function pair(event) {
 async function loadPairings() {
   const r = await call(`/api/tables/${table.id}/pairings`);
   if (r.status !== 200) return;
+  for (const p of r.body.pairings) if (p.label) pairingLabels.set(p.id, p.label);
+  renderDevices();
   $('pairings').replaceChildren(...r.body.pairings.map((p) => {
     const revoke = el('button', { cls: 'quiet revoke', text: 'Revoke', attrs: { type: 'button', 'data-id': p.id } });
     revoke.disabled = p.status !== 'active';
@@ -245,6 +262,41 @@ async function loadPairings() {
 async function revokePairing(id) {
   await call(`/api/tables/${table.id}/pairings/${id}`, { method: 'DELETE' });
   loadPairings();
+  loadDevices();
+}
+
+// ---- devices ----------------------------------------------------------------------------
+
+/** The phones that scanned or synced on this table (GET /api/tables/{table_id}/devices). */
+async function loadDevices() {
+  const r = await call(`/api/tables/${table.id}/devices`);
+  if (r.status !== 200) return;
+  devices = r.body.devices || [];
+  conflictsOfDevices = devices.reduce((sum, d) => sum + (d.conflicts_caused || 0), 0);
+  renderDevices();
+  showNumbers();
+}
+
+function renderDevices() {
+  $('no-devices').hidden = devices.length > 0;
+  $('device-list').replaceChildren(...devices.map((d) => {
+    const revoke = el('button', { cls: 'quiet revoke', text: 'Revoke', attrs: { type: 'button', 'data-id': d.device_id } });
+    revoke.disabled = d.status !== 'active';
+    revoke.addEventListener('click', () => revokeDevice(d.device_id));
+    const name = d.label || pairingLabels.get(d.pairing_id) || d.device_id;
+    const seen = d.last_seen_at ? ` · seen ${timeOf(d.last_seen_at)}` : '';
+    const conflicts = d.conflicts_caused ? ` · ${d.conflicts_caused} conflict(s)` : '';
+    return el('li', { attrs: { 'data-id': d.device_id, 'data-status': d.status } },
+      el('span', { cls: `tag ${d.status === 'active' ? 'ok' : ''}`, text: d.status }),
+      el('span', { cls: 'grow', text: `${name} · ${d.kind} · ${d.scans_uploaded || 0} scan(s)${conflicts}${seen}` }),
+      revoke);
+  }));
+}
+
+async function revokeDevice(deviceId) {
+  const r = await call(`/api/tables/${table.id}/devices/${encodeURIComponent(deviceId)}`, { method: 'DELETE' });
+  if (r.status !== 200) state(`revoke refused: ${r.body?.detail || r.status}`);
+  loadDevices();
 }
 
 // ---- import and export ----------------------------------------------------------------

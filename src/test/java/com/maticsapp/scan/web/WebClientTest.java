@@ -135,8 +135,70 @@ class WebClientTest extends ServiceTest {
       phone.text("#result-title", "UNDONE");
       phone.waitFor("Grace's scan undone", d -> scans().stream()
           .anyMatch(scan -> scan.getString("barcode").equals(GRACE) && scan.getJsonObject("undo") != null));
+      // The desk sees the phone's undo live (the stream's undone event), and the door's numbers
+      // it changed (the stream's status events; the desk asks for nothing).
+      String graceScan = scans().stream().filter(scan -> scan.getString("barcode").equals(GRACE) && scan.getJsonObject("undo") != null)
+          .findFirst().orElseThrow().getString("id");
+      desk.visible("#feed li[data-id='" + graceScan + "'][data-decision='undone']");
+      JsonObject numbers = doorNumbers();
+      desk.waitFor("the desk's numbers are the service's after the undo", d ->
+          desk.find("#stat-accepted").getText().equals(String.valueOf(numbers.getLong("accepted")))
+              && desk.find("#stat-refused").getText().equals(String.valueOf(numbers.getLong("refused"))));
+      assertThat(desk.find("#stat-conflicts").isDisplayed()).isTrue();
+      // The phone that scanned is listed with the table's devices.
+      desk.text("#device-list", "guest");
       desk.screenshot("desk");
     }
+  }
+
+  @Test
+  void theDeskListsThePhonesAndRevokingOneStopsThatPhoneOnly() {
+    fixtures.row(tableId, new JsonObject().put("code", "DEV-1").put("name", "Device one"));
+    fixtures.row(tableId, new JsonObject().put("code", "DEV-2").put("name", "Device two"));
+    try (Browser desk = Browser.desk(); Browser first = claimedPhone("Gate A"); Browser second = claimedPhone("Gate B")) {
+      desk.open(deskUrl);
+      desk.text("#stream-state", "live");
+      first.typeIntoFocus("DEV-1\n");
+      first.waitFor("a scan shown green", d -> first.find("#result").isDisplayed()
+          && first.find("#result").getAttribute("class").contains("ok"));
+      desk.text("#feed", "DEV-1");
+
+      // Both phones are listed (their claims recorded them), each with its own revoke.
+      JsonArray devices = service.get("/api/tables/" + tableId + "/devices").bodyAsJsonObject().getJsonArray("devices");
+      String firstDevice = devices.stream().map(JsonObject.class::cast).filter(d -> "Gate A".equals(pairingLabel(d)))
+          .findFirst().orElseThrow().getString("device_id");
+      desk.visible("#device-list li[data-id='" + firstDevice + "'][data-status='active']");
+      desk.waitFor("the first phone's scan counted on its device", d ->
+          desk.find("#device-list li[data-id='" + firstDevice + "']").getText().contains("1 scan"));
+      desk.find("#device-list li[data-id='" + firstDevice + "'] button.revoke").click();
+      desk.visible("#device-list li[data-id='" + firstDevice + "'][data-status='revoked']");
+      desk.screenshot("desk-devices");
+
+      // The revoked phone is told at its next request; the other phone of the table keeps scanning.
+      first.script("document.getElementById('result').click()");
+      first.typeIntoFocus("DEV-2\n");
+      first.visible("#ended");
+      assertThat(first.find("#ended-reason").getText()).contains("revoked");
+      second.typeIntoFocus("DEV-2\n");
+      second.waitFor("the other phone's scan shown green", d -> second.find("#result").isDisplayed()
+          && second.find("#result").getAttribute("class").contains("ok"));
+      desk.text("#feed", "DEV-2");
+    }
+  }
+
+  /** The label of the pairing a device claimed (the devices list names the pairing, the pairings list its label). */
+  private String pairingLabel(JsonObject device) {
+    JsonArray pairings = service.get("/api/tables/" + tableId + "/pairings").bodyAsJsonObject().getJsonArray("pairings");
+    return pairings.stream().map(JsonObject.class::cast).filter(p -> p.getString("id").equals(device.getString("pairing_id")))
+        .map(p -> p.getString("label")).findFirst().orElse(null);
+  }
+
+  /** The door's numbers of the "code" column, as the service counts them. */
+  private JsonObject doorNumbers() {
+    String column = Fixtures.columnId(service.get("/api/tables/" + tableId).bodyAsJsonObject(), "code");
+    HttpResponse<Buffer> status = service.get("/api/tables/" + tableId + "/scan-status?column_id=" + column);
+    assertThat(status.statusCode()).as(status.bodyAsString()).isEqualTo(200);
+    return status.bodyAsJsonObject();
   }
 
   @Test
@@ -195,6 +257,18 @@ class WebClientTest extends ServiceTest {
       phone.text("#conflict-count", "1 conflict");
       phone.text("#recent-list", "conflict");
       phone.screenshot("phone-conflict");
+      // The desk shows the conflicts as the service counts them: the door's numbers' own count
+      // where they carry one, else the devices' (each counts the conflicts its uploads caused).
+      JsonObject numbers = doorNumbers();
+      long conflicts = numbers.containsKey("conflicts") ? numbers.getLong("conflicts")
+          : service.get("/api/tables/" + tableId + "/devices").bodyAsJsonObject().getJsonArray("devices").stream()
+              .mapToLong(d -> ((JsonObject) d).getLong("conflicts_caused")).sum();
+      try (Browser desk = Browser.desk()) {
+        desk.open(deskUrl);
+        desk.text("#stream-state", "live");
+        desk.text("#device-list", "Door offline");
+        desk.waitFor("the desk shows the service's conflicts", d -> desk.find("#stat-conflicts").getText().equals(Long.toString(conflicts)));
+      }
 
       List<JsonObject> synced = phoneScans();
       assertThat(synced).hasSize(6);
