@@ -37,7 +37,7 @@ def code(i):
 def lookup(i):
     return bind(constant("data/LookupStore.java", "LOOKUP"), {
         1: ":table_id::uuid", 2: "NULL", 3: "'code'", 4: code(i), 5: "100",
-        6: "'bench-user'", 7: "NULL::uuid"})
+        6: "'bench-user'", 7: "NULL::uuid", 8: "NULL::text"})
 
 
 def scan(i):
@@ -46,7 +46,8 @@ def scan(i):
         3: "ARRAY[:table_id::uuid]", 4: "ARRAY[NULL::uuid]", 5: "ARRAY['code']",
         6: f"ARRAY[{code(i)}]", 7: "ARRAY[NULL::timestamptz]", 8: "ARRAY['bench']",
         9: "ARRAY['pgbench']", 10: "ARRAY[NULL::text]", 11: "100",
-        12: "ARRAY['bench-user']", 13: "ARRAY[NULL::uuid]"})
+        12: "ARRAY['bench-user']", 13: "ARRAY[NULL::uuid]", 14: "ARRAY[NULL::uuid]",
+        15: "ARRAY[NULL::text]", 16: "ARRAY[NULL::text]"})
 
 
 def sets(i):

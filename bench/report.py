@@ -23,6 +23,19 @@ for workload, pool, conns, rps, p50, p99, non2xx, errors, cpu, failed in results
 lines += ["", "| pgbench, same SQL | 1 connection | 1 connection, pipelined | 8 connections |", "|---|---|---|---|"]
 for workload, (plain, piped, eight) in pgbench.items():
     lines.append(f"| {workload} | {plain}/s | {piped}/s | {eight}/s |")
+# once (one action, a fixed duplicate share) against the plain count scan of the same run,
+# same pool and connections: the check-in's cost per scan.
+rates = {(w, pool, conns): int(rps) for w, pool, conns, rps, *_ in results}
+once = [(pool, conns, rps) for (w, pool, conns), rps in rates.items() if w == "once"]
+if once:
+    once_runs = (out / "once.txt").read_text().strip().splitlines() if (out / "once.txt").exists() else []
+    lines += ["", "| once vs count | pool | connections | once requests/s | count requests/s | ratio |", "|---|---|---|---|---|---|"]
+    for pool, conns, rps in once:
+        plain = rates.get(("scan", pool, conns))
+        ratio = f"{rps / plain:.2f}" if plain else "—"
+        lines.append(f"| once (1 action) | {pool} | {conns} | {rps} | {plain or '—'} | {ratio} |")
+    lines += ["", "Duplicates sent: " + __import__("os").environ.get("BENCH_ONCE_DUPLICATES", "0.10")
+              + " of the once scans; recorded: " + "; ".join(once_runs) + "."]
 (out / "report.md").write_text("\n".join(lines) + "\n")
 
 for workload in ("lookup", "scan"):
