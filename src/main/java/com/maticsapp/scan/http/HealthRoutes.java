@@ -63,10 +63,21 @@ final class HealthRoutes {
     });
   }
 
+  /**
+   * A scrape walks and formats every meter, a cost that grows with the routes, statuses and pool
+   * meters an instance has seen, so it runs on a worker thread, never on the event loop that
+   * carries scans; unordered, since two scrapes need not wait for each other.
+   */
   void metrics(RoutingContext ctx) {
-    ctx.response()
-        .putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")
-        .end(registry.scrape());
+    ctx.vertx().executeBlocking(registry::scrape, false).onComplete(scraped -> {
+      if (scraped.succeeded()) {
+        ctx.response()
+            .putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")
+            .end(scraped.result());
+      } else {
+        responses.failure(ctx, scraped.cause());
+      }
+    });
   }
 
   void openApi(RoutingContext ctx) {
