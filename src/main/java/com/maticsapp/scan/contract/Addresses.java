@@ -111,9 +111,12 @@ public final class Addresses {
   public static final String TABLES_CREATE = "data.tables.create";
   public static final String TABLES_GET = "data.tables.get";
   /**
-   * {@code {table_id, column_id, settings}} → the column {@code {id, name, label, column_type,
-   * position, settings}}. A JSON merge into the column's settings (a key set to null is
-   * removed), checked against the table's columns (scan rules: docs/scan-rules.md); editors.
+   * {@code {table_id, column_id, name?, label?, position?, column_type?, settings?, dry_run?}} →
+   * the column {@code {id, name, label, column_type, position, settings, change}}: renamed,
+   * relabelled, moved, its cells converted to a new type, its settings merged (a key set to
+   * null is removed) and checked against the table's columns (scan rules: docs/scan-rules.md);
+   * {@code change} counts the cells converted and lists those that do not convert (a dry run
+   * writes nothing). Editors.
    */
   public static final String COLUMNS_UPDATE = "data.columns.update";
   public static final String ROWS_CREATE = "data.rows.create";
@@ -138,10 +141,15 @@ public final class Addresses {
   public static final String ROWS_DELETE = "data.rows.delete";
   /** {@code {table_id}} → {@code {deleted: true, ...}}: the table, its rows, columns, pairings, jobs and scan history. */
   public static final String TABLES_DELETE = "data.tables.delete";
-  /** {@code {table_id, name}} → the table, renamed. */
+  /** {@code {table_id, name?, archived?}} → the table, renamed and/or archived (or back). */
   public static final String TABLES_UPDATE = "data.tables.update";
   /** {@code {table_id, name, label?, column_type, settings?, position?}} → the table with the new column. */
   public static final String COLUMNS_ADD = "data.columns.add";
+  /**
+   * Publish, after a table edit committed: {@code {table_id, change: table | columns}}. The live
+   * streams of the table pass it on as a {@code table} event, so a desk reads the table again.
+   */
+  public static final String TABLES_CHANGED = "tables.changed";
   /** {@code {table_id, column_id}} → the table without the column; its cells are removed from every row. */
   public static final String COLUMNS_REMOVE = "data.columns.remove";
   /** {@code {workspace_id, history_copies_days}} → {@code {workspace_id, history_copies_days}} (null: kept as long as the scan). */

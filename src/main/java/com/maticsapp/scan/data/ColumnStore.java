@@ -23,17 +23,6 @@ final class ColumnStore {
       ORDER BY c.position
       """;
 
-  /**
-   * New settings, written only if they are still the ones the change was checked against
-   * ($3): two editors changing rules at once cannot interleave a merge. The barcode index
-   * follows a changed normalisation by trigger (V1 migration), in this statement.
-   */
-  static final String UPDATE_SETTINGS = """
-      UPDATE table_columns SET settings = $4::jsonb
-      WHERE table_id = $1 AND id = $2 AND settings = $3::jsonb
-      RETURNING id, name, label, column_type, position, settings
-      """;
-
   /** One column as the API shows it. */
   record Column(UUID id, String name, String label, String type, int position, JsonObject settings) {
     JsonObject toJson() {
@@ -61,18 +50,6 @@ final class ColumnStore {
       });
       return columns;
     });
-  }
-
-  /** The column with its new settings; 409 when its settings changed since {@code before} was read. */
-  Future<Column> updateSettings(UUID tableId, Column before, JsonObject settings) {
-    return client.preparedQuery(UPDATE_SETTINGS)
-        .execute(Tuple.of(tableId, before.id(), before.settings(), settings))
-        .map(rows -> {
-          if (rows.size() == 0) {
-            throw ServiceFailure.conflict("the settings of column " + before.id() + " were changed at the same time; read them and retry");
-          }
-          return column(rows.iterator().next());
-        });
   }
 
   private static Column column(Row row) {

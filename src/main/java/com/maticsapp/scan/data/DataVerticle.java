@@ -70,7 +70,6 @@ public final class DataVerticle extends VerticleBase {
         new TableOperations(new TableStore(client), new RowStore(client), access, retries, config.limits());
     AccessOperations members = new AccessOperations(new MemberStore(client), new PairingStore(client), access,
         retries, authenticator, config.auth().pairing(), config.limits().pageMaxRows());
-    ColumnOperations columns = new ColumnOperations(new ColumnStore(client), access);
     SyncOperations sync = new SyncOperations(new SyncStore(client), new DeviceStore(client), access, retries,
         config.sync(), config.limits().pageMaxRows());
     pruner = new ChangePruner(vertx, client, config.sync());
@@ -80,7 +79,8 @@ public final class DataVerticle extends VerticleBase {
     DatabaseProbe probe = new DatabaseProbe(client, config, activity, registry);
     ImportOperations imports = new ImportOperations(vertx, new ImportStore(client), access, config.transfer());
     erasure = new ErasureOperations(vertx, new ErasureStore(client), access, config.transfer());
-    TableEditOperations edits = new TableEditOperations(new TableEditStore(client), new TableStore(client), access);
+    TableEditOperations edits = new TableEditOperations(vertx, new TableEditStore(client), new TableStore(client),
+        new ColumnStore(client), access, config.transfer());
     ExportOperations exports = new ExportOperations(new ExportStore(client), access, retries, config.limits().pageMaxScans());
     bus = new Dispatcher(vertx, authenticator, failures);
 
@@ -98,7 +98,7 @@ public final class DataVerticle extends VerticleBase {
     bus.serve(Addresses.TABLES_LIST, tables::listTables);
     bus.serve(Addresses.TABLES_CREATE, tables::createTable);
     bus.serve(Addresses.TABLES_GET, tables::getTable);
-    bus.serve(Addresses.COLUMNS_UPDATE, columns::updateColumn);
+    bus.serve(Addresses.COLUMNS_UPDATE, edits::changeColumn);
     bus.serve(Addresses.ROWS_CREATE, tables::createRow);
     bus.serve(Addresses.ROWS_BULK_CREATE, tables::createRows);
     bus.serve(Addresses.ROWS_LIST, tables::listRows);

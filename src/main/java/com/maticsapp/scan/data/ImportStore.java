@@ -35,7 +35,7 @@ final class ImportStore {
    * A new job for the table, unless another is active (the partial unique index answers 23505,
    * a 409). An active job without progress for {@code $5} ms is presumed dead with its process:
    * it is failed and its staging rows dropped first, in the same statement, so it no longer
-   * blocks the table.
+   * blocks the table. An archived table takes no import: no row back.
    */
   static final String CREATE_JOB = """
       WITH abandoned AS (
@@ -49,6 +49,7 @@ final class ImportStore {
       )
       INSERT INTO import_jobs (id, table_id, status, options, created_by)
       SELECT $2, $1, 'receiving', $3, $4 FROM (SELECT count(*) FROM abandoned) AS reclaimed
+      WHERE NOT EXISTS (SELECT 1 FROM data_tables WHERE id = $1 AND archived_at IS NOT NULL)
       RETURNING\s""" + JOB_COLUMNS;
 
   /** The uploaded file is complete: its creator starts reading it. */
@@ -212,7 +213,12 @@ final class ImportStore {
         .recover(failure -> Future.failedFuture(TableStore.isSqlState(failure, "23505")
             ? ServiceFailure.conflict("another import of table " + tableId + " is running; try again when it has finished")
             : failure))
-        .map(ImportStore::only);
+        .map(rows -> {
+          if (rows.size() == 0) {
+            throw ServiceFailure.conflict("table " + tableId + " is archived; unarchive it to import into it");
+          }
+          return only(rows);
+        });
   }
 
   Future<JsonObject> start(UUID jobId, String createdBy) {

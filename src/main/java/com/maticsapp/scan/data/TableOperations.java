@@ -60,10 +60,11 @@ final class TableOperations {
     UUID workspaceId = fields.uuid("workspace_id", true);
     Long limit = fields.integer("limit", 1, limits.pageMaxRows());
     String after = fields.string("after", false, 200);
+    Boolean archived = fields.bool("archived");
     fields.throwIfInvalid();
     int pageSize = limit == null ? 100 : limit.intValue();
     return retries.idempotent(() -> access.whenAllowedInWorkspace(caller, workspaceId, Permission.READ,
-        () -> tables.workspaceTables(workspaceId, pageSize, after)));
+        () -> tables.workspaceTables(workspaceId, pageSize, after, Boolean.TRUE.equals(archived))));
   }
 
   Future<JsonObject> createTable(Caller caller, JsonObject body) {

@@ -65,7 +65,7 @@ final class TableStore {
         RETURNING id, name, label, column_type, position, settings
       )
       SELECT access.caller_role, t.id, t.workspace_id, t.name, t.created_at, t.updated_at, t.created_by,
-             c.id AS column_id, c.name AS column_name, c.label, c.column_type, c.position, c.settings
+             NULL::timestamptz AS archived_at, c.id AS column_id, c.name AS column_name, c.label, c.column_type, c.position, c.settings
       FROM access
       LEFT JOIN new_table t ON true
       LEFT JOIN new_columns c ON t.id IS NOT NULL
@@ -73,7 +73,7 @@ final class TableStore {
       """;
 
   static final String SELECT_TABLE = """
-      SELECT t.id, t.workspace_id, t.name, t.created_at, t.updated_at, t.created_by,
+      SELECT t.id, t.workspace_id, t.name, t.created_at, t.updated_at, t.created_by, t.archived_at,
              c.id AS column_id, c.name AS column_name, c.label, c.column_type, c.position, c.settings
       FROM data_tables t
       LEFT JOIN table_columns c ON c.table_id = t.id
@@ -84,16 +84,18 @@ final class TableStore {
   /**
    * One page of a workspace's tables, oldest first, each with a summary of its columns and its
    * live-row count (kept by trigger, V11_1 migration). $2/$3: the last table of the previous
-   * page (null for the first); $4: the page size plus one, to know whether another page follows.
+   * page (null for the first); $4: the page size plus one, to know whether another page follows;
+   * $5: archived tables only (true) or live tables only (false).
    */
   static final String SELECT_WORKSPACE_TABLES = """
-      SELECT t.id, t.workspace_id, t.name, t.created_at, t.updated_at, t.created_by, t.row_count,
+      SELECT t.id, t.workspace_id, t.name, t.created_at, t.updated_at, t.created_by, t.row_count, t.archived_at,
              coalesce((SELECT jsonb_agg(jsonb_build_object('id', c.id, 'name', c.name, 'label', c.label,
                                                            'column_type', c.column_type) ORDER BY c.position)
                        FROM table_columns c WHERE c.table_id = t.id), '[]') AS columns
       FROM data_tables t
       WHERE t.workspace_id = $1
         AND ($2::timestamptz IS NULL OR (t.created_at, t.id) > ($2, $3))
+        AND (t.archived_at IS NOT NULL) = $5
       ORDER BY t.created_at, t.id
       LIMIT $4
       """;
@@ -140,10 +142,10 @@ final class TableStore {
   }
 
   /** {@code {tables, next_cursor}}: one keyset page of the workspace's tables. */
-  Future<JsonObject> workspaceTables(UUID workspaceId, int limit, String after) {
+  Future<JsonObject> workspaceTables(UUID workspaceId, int limit, String after, boolean archived) {
     Cursor cursor = Cursor.decode(after, "after");
     Tuple params = Tuple.of(workspaceId, cursor == null ? null : cursorTime(cursor.key()),
-        cursor == null ? null : cursor.id(), limit + 1);
+        cursor == null ? null : cursor.id(), limit + 1, archived);
     return client.preparedQuery(SELECT_WORKSPACE_TABLES).execute(params).map(rows -> SqlValues.page(rows, limit, "tables",
         row -> new JsonObject()
             .put("id", SqlValues.uuid(row, "id"))
@@ -151,6 +153,7 @@ final class TableStore {
             .put("name", row.getString("name"))
             .put("columns", row.getValue("columns"))
             .put("row_count", row.getLong("row_count"))
+            .put("archived_at", SqlValues.time(row, "archived_at"))
             .put("created_by", row.getString("created_by"))
             .put("created_at", SqlValues.time(row, "created_at"))
             .put("updated_at", SqlValues.time(row, "updated_at")),
@@ -236,6 +239,7 @@ final class TableStore {
         .put("workspace_id", SqlValues.uuid(first, "workspace_id"))
         .put("name", first.getString("name"))
         .put("columns", columns)
+        .put("archived_at", SqlValues.time(first, "archived_at"))
         .put("created_by", first.getString("created_by"))
         .put("created_at", SqlValues.time(first, "created_at"))
         .put("updated_at", SqlValues.time(first, "updated_at"));

@@ -241,6 +241,23 @@ final class ScanStream {
   }
 
   /**
+   * An import into this table made progress or ended: an {@code import} event without an id
+   * ({@code {id, table_id, status, rows_read, rows_staged, error_count, updated_at, finished_at}}).
+   */
+  void importProgress(String json) {
+    unnumbered("import", json);
+  }
+
+  /**
+   * The table was edited (renamed, archived, a column added, changed or removed): a
+   * {@code table} event without an id, {@code {table_id, change: table | columns}}; the client
+   * reads the table again.
+   */
+  void tableChanged(String json) {
+    unnumbered("table", json);
+  }
+
+  /**
    * One barcode column's numbers ({@link StatusFeed}): a {@code status} event without an id
    * (numbers are current, not history: a client that reconnects gets them afresh). Only once
    * the stream is live and if it asked for them.

@@ -60,6 +60,8 @@ final class ScanStreamRoutes {
   private final Map<String, Set<ScanStream>> byTable = new HashMap<>();
   private MessageConsumer<JsonObject> consumer;
   private MessageConsumer<JsonObject> undoneConsumer;
+  private MessageConsumer<JsonObject> importConsumer;
+  private MessageConsumer<JsonObject> tableConsumer;
   /** The door's numbers for the streams that asked for them. */
   private final StatusFeed statusFeed;
 
@@ -87,7 +89,10 @@ final class ScanStreamRoutes {
   Future<Void> start() {
     consumer = vertx.eventBus().consumer(Addresses.SCANS_RECORDED, this::recorded);
     undoneConsumer = vertx.eventBus().consumer(Addresses.SCANS_UNDONE, this::undone);
-    return Future.all(consumer.completion(), undoneConsumer.completion()).mapEmpty();
+    importConsumer = vertx.eventBus().consumer(Addresses.IMPORTS_PROGRESS, this::importProgress);
+    tableConsumer = vertx.eventBus().consumer(Addresses.TABLES_CHANGED, this::tableChanged);
+    return Future.all(consumer.completion(), undoneConsumer.completion(), importConsumer.completion(),
+        tableConsumer.completion()).mapEmpty();
   }
 
   /**
@@ -108,7 +113,8 @@ final class ScanStreamRoutes {
   Future<Void> unsubscribe() {
     statusFeed.stop();
     return consumer == null ? Future.succeededFuture()
-        : Future.join(consumer.unregister(), undoneConsumer.unregister()).mapEmpty();
+        : Future.join(consumer.unregister(), undoneConsumer.unregister(), importConsumer.unregister(),
+            tableConsumer.unregister()).mapEmpty();
   }
 
   /** GET /api/tables/:table_id/scans/stream */
@@ -193,6 +199,38 @@ final class ScanStreamRoutes {
       stream.live(scan.getString("id"), cursor, json);
     }
     numbersMayHaveChanged(scan);
+  }
+
+  /**
+   * An import job's progress ({@code imports.progress}) as an {@code import} event of its
+   * table's streams: the counts and the status only. The report (mapping, problems) is for
+   * whoever started the job and reads it by id; a guest's phone may hold the stream too.
+   */
+  private void importProgress(Message<JsonObject> message) {
+    if (!(((Message<?>) message).body() instanceof JsonObject job)) {
+      return;
+    }
+    Set<ScanStream> streams = byTable.get(job.getString("table_id"));
+    if (streams != null) {
+      JsonObject progress = new JsonObject();
+      for (String key : List.of("id", "table_id", "status", "rows_read", "rows_staged", "error_count", "updated_at", "finished_at")) {
+        progress.put(key, job.getValue(key));
+      }
+      String json = progress.encode();
+      List.copyOf(streams).forEach(stream -> stream.importProgress(json));
+    }
+  }
+
+  /** A table edit ({@code tables.changed}) as a {@code table} event of its streams. */
+  private void tableChanged(Message<JsonObject> message) {
+    if (!(((Message<?>) message).body() instanceof JsonObject change)) {
+      return;
+    }
+    Set<ScanStream> streams = byTable.get(change.getString("table_id"));
+    if (streams != null) {
+      String json = change.encode();
+      List.copyOf(streams).forEach(stream -> stream.tableChanged(json));
+    }
   }
 
   private void undone(Message<JsonObject> message) {

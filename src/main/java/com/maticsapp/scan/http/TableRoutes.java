@@ -30,7 +30,8 @@ final class TableRoutes {
     JsonObject query = new JsonObject()
         .put("workspace_id", Requests.pathId(ctx, "workspace_id").toString())
         .put("limit", Requests.intParam(ctx, "limit", 1, limits.pageMaxRows()))
-        .put("after", ctx.queryParams().get("after"));
+        .put("after", ctx.queryParams().get("after"))
+        .put("archived", Requests.boolParam(ctx, "archived"));
     data.forward(ctx, Addresses.TABLES_LIST, query, 200);
   }
 

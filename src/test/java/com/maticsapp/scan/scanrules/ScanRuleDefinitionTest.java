@@ -137,12 +137,12 @@ class ScanRuleDefinitionTest extends ServiceTest {
   }
 
   @Test
-  void onlySettingsChangeHere() {
+  void onlyTheColumnsOwnKeysChangeHere() {
     JsonObject table = fixtures.eventTable(new JsonObject());
     HttpResponse<Buffer> refused = service.patch(columnPath(table, "ticket"), new JsonObject()
-        .put("settings", new JsonObject()).put("name", "renamed"));
+        .put("settings", new JsonObject()).put("workspace_id", table.getString("workspace_id")));
     assertThat(refused.statusCode()).isEqualTo(422);
-    assertThat(refused.bodyAsString()).contains("\"name\"");
+    assertThat(refused.bodyAsString()).contains("\"workspace_id\"");
   }
 
   @Test
