@@ -118,6 +118,7 @@ public final class ConfigLoader {
     map.put("WEBHOOKS_ALLOW_HTTP", "webhooks.allowHttp");
     map.put("WEBHOOKS_ATTEMPT_TIMEOUT", "webhooks.attemptTimeout");
     map.put("WEBHOOKS_POLL_INTERVAL", "webhooks.pollInterval");
+    map.put("WEBHOOKS_IDLE_CHECK_INTERVAL", "webhooks.idleCheckInterval");
     map.put("WEBHOOKS_LEASE", "webhooks.lease");
     map.put("WEBHOOKS_INITIAL_BACKOFF", "webhooks.initialBackoff");
     map.put("WEBHOOKS_MAX_BACKOFF", "webhooks.maxBackoff");

@@ -13,8 +13,14 @@ import java.time.Duration;
  *       private, link-local and metadata addresses and plain http are for development and
  *       tests only.</li>
  *   <li>{@code attemptTimeout}: one attempt's deadline, connect to last byte.</li>
- *   <li>{@code pollInterval}: how often an idle dispatcher looks for due deliveries; a scan
- *       recorded on this instance wakes it sooner.</li>
+ *   <li>{@code pollInterval}: while enabled endpoints exist, how often the dispatcher looks for
+ *       deliveries nobody told it about (written by an instance without a dispatcher). Its own
+ *       instance's commits wake it at once, and retries and expired leases it knows of are
+ *       claimed when they fall due.</li>
+ *   <li>{@code idleCheckInterval}: while no enabled endpoint exists, the dispatcher sends
+ *       nothing but this one check, so an idle instance leaves its connection alone (a pooler
+ *       can close it). An endpoint created or enabled on this instance, or announced by
+ *       another member of a cluster, ends the idleness at once.</li>
  *   <li>{@code claimBatch}: deliveries claimed per statement; {@code lease}: how long a claim
  *       holds before another instance may take the delivery over (longer than an attempt).</li>
  *   <li>{@code maxInFlight}, {@code maxInFlightPerEndpoint}: requests on the wire, in all and
@@ -37,6 +43,7 @@ public record WebhooksConfig(
     boolean allowHttp,
     Duration attemptTimeout,
     Duration pollInterval,
+    Duration idleCheckInterval,
     int claimBatch,
     Duration lease,
     int maxInFlight,
@@ -80,7 +87,8 @@ public record WebhooksConfig(
         allowPrivate,
         allowHttp,
         attemptTimeout,
-        webhooks.duration("pollInterval", Duration.ofMillis(250), Duration.ofMillis(10), Duration.ofMinutes(1)),
+        webhooks.duration("pollInterval", Duration.ofSeconds(1), Duration.ofMillis(10), Duration.ofMinutes(1)),
+        webhooks.duration("idleCheckInterval", Duration.ofSeconds(10), Duration.ofMillis(100), Duration.ofHours(1)),
         webhooks.integer("claimBatch", 100, 1, 1_000),
         lease,
         maxInFlight,

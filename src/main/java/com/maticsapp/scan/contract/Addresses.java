@@ -85,6 +85,13 @@ public final class Addresses {
   public static final String IMPORTS_PROGRESS = "imports.progress";
 
   /**
+   * Publish, after commit: webhook endpoints of {@code {workspace_id}} were created, changed or
+   * had deliveries queued again. Every member's webhook dispatcher hears it (cluster-wide when
+   * clustered) and, if it was idle for want of an enabled endpoint, looks for work at once.
+   */
+  public static final String WEBHOOKS_ENDPOINTS_CHANGED = "webhooks.endpoints.changed";
+
+  /**
    * Request/reply. {@code {probe: "live" | "ready" | "database" | "detailed"}} → the health
    * document; {@code status} is {@code "UP"} or {@code "DOWN"}. Never fails for DOWN: DOWN is
    * an answer.
@@ -175,6 +182,13 @@ public final class Addresses {
   public static final String WEBHOOKS_REDELIVER = "data.webhooks.redeliver";
   /** {@code {workspace_id, webhook_id, since}} → {@code {queued}}. */
   public static final String WEBHOOKS_REDELIVER_SINCE = "data.webhooks.redeliver-since";
+
+  /**
+   * Publish on this member only, no body: an operation whose statements may have written
+   * webhook events to the outbox (scans, undo, rows, column removal) committed here. This
+   * member's dispatcher claims them a moment later instead of at its next poll.
+   */
+  public static final String WEBHOOKS_OUTBOX_WRITTEN = "data.webhooks.outbox-written";
 
   /**
    * Request/reply, one page of a barcode column's offline snapshot (docs/offline.md).

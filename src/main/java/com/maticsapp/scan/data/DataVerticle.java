@@ -77,7 +77,9 @@ public final class DataVerticle extends VerticleBase {
     WebhookOperations webhooks = new WebhookOperations(new WebhookStore(client), access, retries, config.webhooks(),
         config.limits().pageMaxRows());
     DatabaseProbe probe = new DatabaseProbe(client, config, activity, registry);
-    ImportOperations imports = new ImportOperations(vertx, new ImportStore(client), access, config.transfer());
+    // Operations whose statements may write webhook events tell the dispatcher once they committed.
+    OutboxSignals outbox = new OutboxSignals(vertx.eventBus());
+    ImportOperations imports = new ImportOperations(vertx, new ImportStore(client), access, config.transfer(), outbox);
     erasure = new ErasureOperations(vertx, new ErasureStore(client), access, config.transfer());
     TableEditOperations edits = new TableEditOperations(vertx, new TableEditStore(client), new TableStore(client),
         new ColumnStore(client), access, config.transfer());
@@ -85,12 +87,14 @@ public final class DataVerticle extends VerticleBase {
     bus = new Dispatcher(vertx, authenticator, failures);
 
     // ---- The address table: one line per address (docs/event-bus.md) ----
+    // outbox.emitting: its statements may write webhook events; outbox.changingEndpoints: it
+    // may give the dispatcher work where it had none (OutboxSignals).
     bus.serve(Addresses.SCANS_LOOKUP, scans::lookup);
-    bus.serve(Addresses.SCANS_RECORD, scans::record);
-    bus.serve(Addresses.SCANS_RECORD_BATCH, scans::recordBatch);
+    bus.serve(Addresses.SCANS_RECORD, outbox.emitting(scans::record));
+    bus.serve(Addresses.SCANS_RECORD_BATCH, outbox.emitting(scans::recordBatch));
     bus.serve(Addresses.SCANS_LIST, scans::list);
     bus.serve(Addresses.SCANS_SINCE, scans::since);
-    bus.serve(Addresses.SCANS_UNDO, door::undo);
+    bus.serve(Addresses.SCANS_UNDO, outbox.emitting(door::undo));
     bus.serve(Addresses.SCANS_STATUS, door::status);
     bus.serveUnauthenticated(Addresses.SCANS_STATUS_FEED, door::statusFeed);
     bus.serve(Addresses.WORKSPACES_CREATE, tables::createWorkspace);
@@ -99,11 +103,11 @@ public final class DataVerticle extends VerticleBase {
     bus.serve(Addresses.TABLES_CREATE, tables::createTable);
     bus.serve(Addresses.TABLES_GET, tables::getTable);
     bus.serve(Addresses.COLUMNS_UPDATE, edits::changeColumn);
-    bus.serve(Addresses.ROWS_CREATE, tables::createRow);
-    bus.serve(Addresses.ROWS_BULK_CREATE, tables::createRows);
+    bus.serve(Addresses.ROWS_CREATE, outbox.emitting(tables::createRow));
+    bus.serve(Addresses.ROWS_BULK_CREATE, outbox.emitting(tables::createRows));
     bus.serve(Addresses.ROWS_LIST, tables::listRows);
     bus.serve(Addresses.ROWS_GET, tables::getRow);
-    bus.serve(Addresses.ROWS_UPDATE, tables::updateRow);
+    bus.serve(Addresses.ROWS_UPDATE, outbox.emitting(tables::updateRow));
     bus.serve(Addresses.MEMBERS_LIST, members::listMembers);
     bus.serve(Addresses.MEMBERS_PUT, members::putMember);
     bus.serve(Addresses.MEMBERS_REMOVE, members::removeMember);
@@ -125,16 +129,16 @@ public final class DataVerticle extends VerticleBase {
     bus.serve(Addresses.WORKSPACES_RETENTION, erasure::setRetention);
     bus.serve(Addresses.TABLES_UPDATE, edits::update);
     bus.serve(Addresses.COLUMNS_ADD, edits::addColumn);
-    bus.serve(Addresses.COLUMNS_REMOVE, edits::removeColumn);
-    bus.serve(Addresses.WEBHOOKS_CREATE, webhooks::create);
+    bus.serve(Addresses.COLUMNS_REMOVE, outbox.emitting(edits::removeColumn));
+    bus.serve(Addresses.WEBHOOKS_CREATE, outbox.changingEndpoints(webhooks::create));
     bus.serve(Addresses.WEBHOOKS_LIST, webhooks::list);
     bus.serve(Addresses.WEBHOOKS_GET, webhooks::get);
-    bus.serve(Addresses.WEBHOOKS_UPDATE, webhooks::update);
+    bus.serve(Addresses.WEBHOOKS_UPDATE, outbox.changingEndpoints(webhooks::update));
     bus.serve(Addresses.WEBHOOKS_DELETE, webhooks::delete);
     bus.serve(Addresses.WEBHOOKS_ROTATE_SECRET, webhooks::rotateSecret);
     bus.serve(Addresses.WEBHOOKS_DELIVERIES, webhooks::deliveries);
-    bus.serve(Addresses.WEBHOOKS_REDELIVER, webhooks::redeliver);
-    bus.serve(Addresses.WEBHOOKS_REDELIVER_SINCE, webhooks::redeliverSince);
+    bus.serve(Addresses.WEBHOOKS_REDELIVER, outbox.changingEndpoints(webhooks::redeliver));
+    bus.serve(Addresses.WEBHOOKS_REDELIVER_SINCE, outbox.changingEndpoints(webhooks::redeliverSince));
     bus.answer(Addresses.DATABASE_STATUS, probe::answer);
 
     checkStatementTimeout();

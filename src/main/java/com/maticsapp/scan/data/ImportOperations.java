@@ -37,9 +37,11 @@ final class ImportOperations {
   private final ImportStore store;
   private final AccessStore access;
   private final TransferConfig transfer;
+  private final OutboxSignals outbox;
 
-  ImportOperations(Vertx vertx, ImportStore store, AccessStore access, TransferConfig transfer) {
+  ImportOperations(Vertx vertx, ImportStore store, AccessStore access, TransferConfig transfer, OutboxSignals outbox) {
     this.vertx = vertx;
+    this.outbox = outbox;
     this.store = store;
     this.access = access;
     this.transfer = transfer;
@@ -101,6 +103,10 @@ final class ImportOperations {
 
   private JsonObject publish(JsonObject job) {
     vertx.eventBus().publish(Addresses.IMPORTS_PROGRESS, job);
+    String status = job.getString("status");
+    if ("succeeded".equals(status) || "failed".equals(status)) {
+      outbox.eventsWritten(); // its rows (row.created) and its end (import.completed) have committed
+    }
     return job;
   }
 

@@ -26,11 +26,15 @@ public final class OutboxStore {
    * id $4: if this instance dies, the row is simply due again when the lease runs out, and
    * another instance retries it; a late completion from the old claim then matches nothing.
    * The body is the Standard Webhooks payload, {@code {type, timestamp, data}}, as sent and signed.
+   *
+   * <p>The same statement says what the dispatcher needs to sleep well: whether any enabled
+   * endpoint exists at all ({@code endpoints}; without one it only checks now and then), and in
+   * how many milliseconds the earliest pending delivery it did not claim falls due
+   * ({@code due_in_ms}: a retry, or another instance's lease running out), by the database's
+   * clock. It answers one row even when it claimed nothing (then with a null id).
    */
   static final String CLAIM = """
-      UPDATE webhook_deliveries d
-      SET next_attempt_at = now() + $3 * interval '1 millisecond', claim = $4, attempts = d.attempts + 1
-      FROM (
+      WITH picked AS (
         SELECT due.id FROM webhook_endpoints e
         CROSS JOIN LATERAL (
           SELECT w.id FROM webhook_deliveries w
@@ -41,11 +45,27 @@ public final class OutboxStore {
         ) due
         WHERE e.enabled
         LIMIT $1
-      ) picked, webhook_endpoints e
-      WHERE d.id = picked.id AND e.id = d.endpoint_id
-      RETURNING d.id, d.endpoint_id, d.event_type, d.retry_from, d.attempts, e.url, e.secret,
-                jsonb_build_object('type', d.event_type, 'timestamp', matic_json_time(d.created_at), 'data', d.payload)::text AS body,
-                CASE WHEN e.previous_secret_expires > now() THEN e.previous_secret END AS previous_secret
+      ), claimed AS (
+        UPDATE webhook_deliveries d
+        SET next_attempt_at = now() + $3 * interval '1 millisecond', claim = $4, attempts = d.attempts + 1
+        FROM picked, webhook_endpoints e
+        WHERE d.id = picked.id AND e.id = d.endpoint_id
+        RETURNING d.id, d.endpoint_id, d.event_type, d.retry_from, d.attempts, e.url, e.secret,
+                  jsonb_build_object('type', d.event_type, 'timestamp', matic_json_time(d.created_at), 'data', d.payload)::text AS body,
+                  CASE WHEN e.previous_secret_expires > now() THEN e.previous_secret END AS previous_secret
+      ), later AS (
+        SELECT min(n.next_attempt_at) AS next_at FROM webhook_endpoints e
+        CROSS JOIN LATERAL (
+          SELECT w.next_attempt_at FROM webhook_deliveries w
+          WHERE w.endpoint_id = e.id AND w.state = 'pending' AND w.id <> ALL (ARRAY(SELECT id FROM picked))
+          ORDER BY w.next_attempt_at
+          LIMIT 1
+        ) n
+        WHERE e.enabled
+      )
+      SELECT c.*, EXISTS (SELECT 1 FROM webhook_endpoints WHERE enabled) AS endpoints,
+             (SELECT greatest(0, ceil(extract(epoch FROM next_at - now()) * 1000))::bigint FROM later) AS due_in_ms
+      FROM (SELECT 1) AS one LEFT JOIN claimed c ON true
       """;
 
   /**
@@ -125,6 +145,12 @@ public final class OutboxStore {
     }
   }
 
+  /**
+   * What a claim found: the deliveries it claimed, whether any enabled endpoint exists, and in
+   * how many milliseconds the earliest delivery it left pending is due (null: none is pending).
+   */
+  public record Claim(List<Claimed> claimed, boolean endpoints, Long dueInMillis) {}
+
   /** How one attempt went, as the log keeps it. {@code outcome}: delivered, retry, failed or gone. */
   public record Completion(UUID id, UUID claim, String outcome, Integer status, int latencyMs, String response,
                            String error, OffsetDateTime nextAttemptAt) {}
@@ -142,7 +168,7 @@ public final class OutboxStore {
    * Up to {@code limit} due deliveries, at most {@code perEndpoint} per endpoint counting the
    * ones {@code inFlight} already has on the wire, each leased for {@code leaseMillis}.
    */
-  public Future<List<Claimed>> claim(int limit, int perEndpoint, long leaseMillis, Map<UUID, Integer> inFlight) {
+  public Future<Claim> claim(int limit, int perEndpoint, long leaseMillis, Map<UUID, Integer> inFlight) {
     UUID claim = UUID.randomUUID();
     UUID[] busy = inFlight.keySet().toArray(UUID[]::new);
     Integer[] counts = new Integer[busy.length];
@@ -152,12 +178,19 @@ public final class OutboxStore {
     Tuple params = Tuple.of(limit, perEndpoint, leaseMillis, claim).addArrayOfUUID(busy).addArrayOfInteger(counts);
     return client.preparedQuery(CLAIM).execute(params).map(rows -> {
       List<Claimed> claimed = new ArrayList<>(rows.size());
+      boolean endpoints = false;
+      Long dueIn = null;
       for (Row row : rows) {
+        endpoints = row.getBoolean("endpoints");
+        dueIn = row.getLong("due_in_ms");
+        if (row.getUUID("id") == null) {
+          continue; // the one row of a claim that found nothing due
+        }
         claimed.add(new Claimed(row.getUUID("id"), row.getUUID("endpoint_id"), row.getString("event_type"),
             row.getString("body"), row.getOffsetDateTime("retry_from"), row.getInteger("attempts"), row.getString("url"),
             row.getString("secret"), row.getString("previous_secret"), claim));
       }
-      return claimed;
+      return new Claim(claimed, endpoints, dueIn);
     });
   }
 

@@ -6,6 +6,7 @@ import com.maticsapp.scan.config.WebhooksConfig;
 import com.maticsapp.scan.contract.Addresses;
 import com.maticsapp.scan.data.Database;
 import com.maticsapp.scan.data.OutboxStore;
+import com.maticsapp.scan.data.OutboxStore.Claim;
 import com.maticsapp.scan.data.OutboxStore.Claimed;
 import com.maticsapp.scan.data.OutboxStore.Completion;
 import io.vertx.core.Future;
@@ -37,6 +38,14 @@ import java.util.concurrent.ThreadLocalRandom;
  * all ({@code webhooks.maxInFlight}) and per endpoint ({@code webhooks.maxInFlightPerEndpoint}),
  * and each attempt has its own deadline, so a slow endpoint holds only its own slots.
  *
+ * <p>When it claims: a moment after this instance committed something that may have written
+ * events ({@code Addresses.WEBHOOKS_OUTBOX_WRITTEN}), when a retry or a lease it knows of falls
+ * due, when a freed slot has work waiting, and every {@code webhooks.pollInterval} for what
+ * other instances wrote. All of that only while an enabled endpoint exists, which every claim
+ * tells it: without one, a single cheap check every {@code webhooks.idleCheckInterval} is all
+ * it sends, and the pool's connection may close for idleness (a pooler gets its slot back),
+ * until an endpoint is created or enabled ({@code Addresses.WEBHOOKS_ENDPOINTS_CHANGED}).
+ *
  * <p>Stopping: no new claims; the attempts on the wire finish (each within its deadline) and
  * their outcomes are recorded, up to the drain deadline. What is still claimed then is due
  * again once its lease runs out, for this instance after a restart or for another one.
@@ -47,7 +56,7 @@ public final class WebhookDispatcher extends VerticleBase {
   /** Completions are written at least this often while any wait, or once this many wait. */
   private static final long COMPLETE_EVERY_MILLIS = 20;
   private static final int COMPLETE_BATCH = 200;
-  /** A scan recorded here wakes an idle dispatcher this soon (a few scans share one claim). */
+  /** A commit here that wrote events wakes the dispatcher this soon (a few commits share one claim). */
   private static final long WAKE_AFTER_MILLIS = 5;
   private static final long FORGET_EVERY_MILLIS = 10 * 60_000;
   private static final int FORGET_BATCH = 5_000;
@@ -59,13 +68,23 @@ public final class WebhookDispatcher extends VerticleBase {
   private OutboxStore outbox;
   private WebhookSender sender;
   private MessageConsumer<Object> wakeUps;
+  private MessageConsumer<Object> endpointChanges;
 
   private final Map<UUID, Integer> inFlightByEndpoint = new HashMap<>();
   private int inFlight;
   private boolean claiming;
+  /** What the last claim said: some enabled endpoint exists (assumed until the first claim answers). */
+  private boolean endpoints = true;
   private long pollTimer = -1;
   /** When the scheduled poll runs (System.currentTimeMillis()). */
   private long pollAt;
+  /**
+   * The last look left due deliveries behind for want of slots (in all, or for an endpoint):
+   * a finished attempt then claims again instead of waiting for the poll interval.
+   */
+  private boolean backlog;
+  /** The earliest poll asked for while a claim was on the wire (Long.MAX_VALUE: none). */
+  private long pollAgainAt = Long.MAX_VALUE;
   private long forgetTimer = -1;
   private final List<Completion> completions = new ArrayList<>();
   private boolean completing;
@@ -83,35 +102,59 @@ public final class WebhookDispatcher extends VerticleBase {
     client = Database.client(vertx, app.database(), true);
     outbox = new OutboxStore(client);
     sender = new WebhookSender(vertx, config);
-    // Scans recorded on this instance are published after commit: their deliveries are due now.
-    wakeUps = vertx.eventBus().localConsumer(Addresses.SCANS_RECORDED, message -> wakeSoon());
-    forgetTimer = vertx.setPeriodic(1_000, FORGET_EVERY_MILLIS, id -> forget());
-    schedulePoll(0);
+    // Commits on this instance that may have written events: their deliveries are due now.
+    wakeUps = vertx.eventBus().localConsumer(Addresses.WEBHOOKS_OUTBOX_WRITTEN, message -> eventsWritten());
+    // Endpoints created, enabled or given redeliveries, here or on another member of a cluster.
+    endpointChanges = vertx.eventBus().consumer(Addresses.WEBHOOKS_ENDPOINTS_CHANGED, message -> endpointsChanged());
+    forgetTimer = vertx.setPeriodic(FORGET_EVERY_MILLIS / 10, FORGET_EVERY_MILLIS, id -> forget());
+    pollWithin(0); // the first claim also says whether there is anything to do at all
     log.info("webhook dispatcher started: at most {} requests on the wire ({} per endpoint), {} ms per attempt, "
             + "lease {} ms, retries for {} h", config.maxInFlight(), config.maxInFlightPerEndpoint(),
         config.attemptTimeout().toMillis(), config.lease().toMillis(), config.retryFor().toHours());
-    return wakeUps.completion();
+    return Future.all(wakeUps.completion(), endpointChanges.completion());
   }
 
   // ---- claim ----
 
-  /** Brings the next poll forward, never back: a steady stream of scans must not keep postponing it. */
-  private void wakeSoon() {
-    if (!claiming && pollTimer >= 0 && pollAt > System.currentTimeMillis() + WAKE_AFTER_MILLIS) {
-      schedulePoll(WAKE_AFTER_MILLIS);
+  /**
+   * While no enabled endpoint exists, this instance's statements wrote nothing to the outbox:
+   * the hint is dropped, and the idle check stays the only statement (endpointsChanged ends
+   * the idleness). Otherwise the next claim comes within a few milliseconds, so a few commits
+   * share one claim, and a steady stream of them never keeps postponing it.
+   */
+  private void eventsWritten() {
+    if (endpoints) {
+      pollWithin(WAKE_AFTER_MILLIS);
     }
   }
 
-  private void schedulePoll(long delay) {
+  private void endpointsChanged() {
+    endpoints = true;
+    pollWithin(WAKE_AFTER_MILLIS);
+  }
+
+  /**
+   * Polls within {@code delay} ms: brings a scheduled poll forward, never back. A hint that
+   * arrives while a claim is on the wire may concern a commit that claim's snapshot missed, so
+   * it is kept for when the claim has answered.
+   */
+  private void pollWithin(long delay) {
     if (stopping) {
       return;
     }
+    long at = System.currentTimeMillis() + Math.max(1, delay);
+    if (claiming) {
+      pollAgainAt = Math.min(pollAgainAt, at);
+      return;
+    }
     if (pollTimer >= 0) {
+      if (pollAt <= at) {
+        return;
+      }
       vertx.cancelTimer(pollTimer);
     }
-    long after = Math.max(1, delay);
-    pollAt = System.currentTimeMillis() + after;
-    pollTimer = vertx.setTimer(after, id -> poll());
+    pollAt = at;
+    pollTimer = vertx.setTimer(Math.max(1, at - System.currentTimeMillis()), id -> poll());
   }
 
   private void poll() {
@@ -121,24 +164,56 @@ public final class WebhookDispatcher extends VerticleBase {
     }
     int room = Math.min(config.claimBatch(), config.maxInFlight() - inFlight);
     if (room <= 0) {
-      return; // a finished attempt polls again
+      backlog = true; // a finished attempt polls again
+      return;
     }
     claiming = true;
+    pollAgainAt = Long.MAX_VALUE;
     outbox.claim(room, config.maxInFlightPerEndpoint(), config.lease().toMillis(), Map.copyOf(inFlightByEndpoint))
         .onComplete(claimed -> {
           claiming = false;
+          long hinted = pollAgainAt;
           if (claimed.failed()) {
             checkDrained();
-            log.warn("webhook claim failed, trying again in {} ms: {}", config.pollInterval().toMillis(),
-                claimed.cause().toString());
-            schedulePoll(config.pollInterval().toMillis());
+            long retry = endpoints ? config.pollInterval().toMillis() : config.idleCheckInterval().toMillis();
+            log.warn("webhook claim failed, trying again in {} ms: {}", retry, claimed.cause().toString());
+            pollWithin(retry);
             return;
           }
-          claimed.result().forEach(this::deliver);
-          // A full claim means more may be due: look again at once.
-          schedulePoll(claimed.result().size() == room ? 0 : config.pollInterval().toMillis());
+          Claim claim = claimed.result();
+          if (endpoints != claim.endpoints()) {
+            log.info(claim.endpoints() ? "webhook dispatcher: enabled endpoints exist, delivering"
+                : "webhook dispatcher: no enabled endpoint, checking every {} ms", config.idleCheckInterval().toMillis());
+          }
+          endpoints = claim.endpoints();
+          backlog = claim.dueInMillis() != null && claim.dueInMillis() <= 0;
+          claim.claimed().forEach(this::deliver);
+          pollWithin(nextPollIn(claim, room));
+          if (hinted != Long.MAX_VALUE) {
+            pollWithin(hinted - System.currentTimeMillis());
+          }
           checkDrained();
         });
+  }
+
+  /**
+   * When to claim next, hints aside: at once after a full claim (more may be due); when the
+   * earliest delivery left pending falls due (a retry, or a lease running out) if that is
+   * sooner than the poll interval; at the poll interval otherwise, for deliveries nobody told
+   * this instance about. Without any enabled endpoint, only the idle check.
+   */
+  private long nextPollIn(Claim claim, int room) {
+    if (claim.claimed().size() == room) {
+      return 0;
+    }
+    if (!claim.endpoints()) {
+      return config.idleCheckInterval().toMillis();
+    }
+    long interval = config.pollInterval().toMillis();
+    Long due = claim.dueInMillis();
+    // Due already but not claimed: its endpoint's slots are taken (a finished attempt polls
+    // again) or another instance holds it right now; either way not worth spinning for.
+    return due == null || due <= 0 ? interval : Math.min(due, interval);
   }
 
   // ---- deliver ----
@@ -156,8 +231,8 @@ public final class WebhookDispatcher extends VerticleBase {
           inFlightByEndpoint.computeIfPresent(delivery.endpointId(), (id, n) -> n == 1 ? null : n - 1);
           completions.add(completion(delivery, attempt));
           scheduleCompletion();
-          if (!stopping && pollTimer < 0 && !claiming) {
-            schedulePoll(0);
+          if (backlog) {
+            pollWithin(WAKE_AFTER_MILLIS); // the slot it frees has work waiting; a few freed slots share one claim
           }
         });
   }
@@ -227,6 +302,9 @@ public final class WebhookDispatcher extends VerticleBase {
       completing = false;
       if (done.succeeded()) {
         done.result().disabled().forEach(reason -> log.warn("webhook endpoint disabled: {}", reason));
+        // Retries are claimed when they fall due, not at the next poll after it.
+        batch.stream().map(Completion::nextAttemptAt).filter(java.util.Objects::nonNull).min(OffsetDateTime::compareTo)
+            .ifPresent(next -> pollWithin(java.time.Duration.between(OffsetDateTime.now(ZoneOffset.UTC), next).toMillis()));
       } else {
         // The claims stay; their deliveries are due again when the lease runs out (at least once).
         log.warn("recording {} webhook attempts failed; they will be retried after their lease: {}", batch.size(),
@@ -281,6 +359,7 @@ public final class WebhookDispatcher extends VerticleBase {
     return drained.future()
         .onComplete(done -> vertx.cancelTimer(timer))
         .eventually(wakeUps::unregister)
+        .eventually(endpointChanges::unregister)
         .eventually(sender::close)
         .eventually(client::close);
   }
