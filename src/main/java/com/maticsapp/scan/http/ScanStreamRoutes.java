@@ -21,6 +21,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BiConsumer;
 
 /**
  * {@code GET /api/tables/{table_id}/scans/stream}: the scans recorded on a table, live, as
@@ -210,14 +211,12 @@ final class ScanStreamRoutes {
     if (!(((Message<?>) message).body() instanceof JsonObject job)) {
       return;
     }
-    Set<ScanStream> streams = byTable.get(job.getString("table_id"));
-    if (streams != null) {
+    if (byTable.containsKey(job.getString("table_id"))) {
       JsonObject progress = new JsonObject();
       for (String key : List.of("id", "table_id", "status", "rows_read", "rows_staged", "error_count", "updated_at", "finished_at")) {
         progress.put(key, job.getValue(key));
       }
-      String json = progress.encode();
-      List.copyOf(streams).forEach(stream -> stream.importProgress(json));
+      toStreams(job.getString("table_id"), progress, ScanStream::importProgress);
     }
   }
 
@@ -226,21 +225,14 @@ final class ScanStreamRoutes {
     if (!(((Message<?>) message).body() instanceof JsonObject change)) {
       return;
     }
-    Set<ScanStream> streams = byTable.get(change.getString("table_id"));
-    if (streams != null) {
-      String json = change.encode();
-      List.copyOf(streams).forEach(stream -> stream.tableChanged(json));
-    }
+    toStreams(change.getString("table_id"), change, ScanStream::tableChanged);
   }
 
   private void undone(Message<JsonObject> message) {
     if (!(((Message<?>) message).body() instanceof JsonObject scan)) {
       return;
     }
-    Set<ScanStream> streams = byTable.get(scan.getString("table_id"));
-    if (streams != null) {
-      String json = scan.encode();
-      List.copyOf(streams).forEach(stream -> stream.undone(json));
+    if (toStreams(scan.getString("table_id"), scan, ScanStream::undone)) {
       numbersMayHaveChanged(scan);
     }
   }
@@ -257,11 +249,21 @@ final class ScanStreamRoutes {
 
   /** The feed read a column's numbers: to each stream of the table that asked for them. */
   private void statusRead(String tableId, JsonObject status) {
+    toStreams(tableId, status, ScanStream::status);
+  }
+
+  /**
+   * One event to every stream of a table, encoded once; false when the table has none. A copy
+   * of the set: a stream may end (overflow) and leave it while it is handed the event.
+   */
+  private boolean toStreams(String tableId, JsonObject event, BiConsumer<ScanStream, String> send) {
     Set<ScanStream> streams = byTable.get(tableId);
-    if (streams != null) {
-      String json = status.encode();
-      List.copyOf(streams).forEach(stream -> stream.status(json));
+    if (streams == null) {
+      return false;
     }
+    String json = event.encode();
+    List.copyOf(streams).forEach(stream -> send.accept(stream, json));
+    return true;
   }
 
   private void ended(ScanStream stream) {

@@ -18,10 +18,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class CountersFollowRowsTest extends ServiceTest {
 
   private JsonObject status(JsonObject table) {
-    HttpResponse<Buffer> response = service.get("/api/tables/" + table.getString("id") + "/scan-status?column_id="
-        + Fixtures.columnId(table, "ticket"));
-    assertThat(response.statusCode()).as(response.bodyAsString()).isEqualTo(200);
-    return response.bodyAsJsonObject();
+    return fixtures.scanStatus(table, "ticket");
   }
 
   private JsonObject scan(String tableId, String barcode) {

@@ -80,6 +80,14 @@ public final class Fixtures {
         .findFirst().orElseThrow().getString("id");
   }
 
+  /** The door's numbers of one barcode column ({@code GET …/scan-status?column_id=}), asserting 200. */
+  public JsonObject scanStatus(JsonObject table, String column) {
+    HttpResponse<Buffer> response = service.get("/api/tables/" + table.getString("id") + "/scan-status?column_id="
+        + columnId(table, column));
+    assertThat(response.statusCode()).as(response.bodyAsString()).isEqualTo(200);
+    return response.bodyAsJsonObject();
+  }
+
   public JsonObject row(String tableId, JsonObject data) {
     HttpResponse<Buffer> created = service.post("/api/tables/" + tableId + "/rows", new JsonObject().put("data", data));
     assertThat(created.statusCode()).as(created.bodyAsString()).isEqualTo(201);
