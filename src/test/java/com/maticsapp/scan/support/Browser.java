@@ -10,6 +10,7 @@ import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.chromium.ChromiumNetworkConditions;
 import org.openqa.selenium.support.ui.ExpectedCondition;
 import org.openqa.selenium.support.ui.WebDriverWait;
+import org.openqa.selenium.StaleElementReferenceException;
 
 import java.io.File;
 import java.io.IOException;
@@ -109,9 +110,13 @@ public final class Browser implements AutoCloseable {
     return driver.findElements(By.cssSelector(css));
   }
 
-  /** Waits (15 s at most) until {@code condition} holds, then returns what it returned. */
+  /**
+   * Waits (15 s at most) until {@code condition} holds, then returns what it returned. An element
+   * the page replaced between finding and reading it (the desk redraws a feed item when the live
+   * stream updates it) is looked up again at the next poll, not a failure.
+   */
   public <T> T waitFor(String what, ExpectedCondition<T> condition) {
-    return new WebDriverWait(driver, WAIT).withMessage(what).until(condition);
+    return new WebDriverWait(driver, WAIT).withMessage(what).ignoring(StaleElementReferenceException.class).until(condition);
   }
 
   /** Waits until the element is displayed. */
