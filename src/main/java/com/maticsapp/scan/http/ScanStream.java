@@ -199,6 +199,13 @@ final class ScanStream {
 
   /** A scan of this stream's table was recorded ({@code json} is its record, encoded). */
   void live(String id, ScanCursor cursor, String json) {
+    if (resume != null && cursor != null && !cursor.isAfter(resume)) {
+      // The client has every scan up to its Last-Event-ID: this one reached the stream it
+      // left (each HTTP verticle gets its own copy of a scans.recorded message, and the one
+      // serving the old stream can get it before this one does). The replay covers exactly
+      // the scans after the resume cursor; live scans hold to the same line.
+      return;
+    }
     switch (state) {
       case ENDED -> { }
       case OPENING -> {

@@ -1,5 +1,6 @@
 package com.maticsapp.scan.http;
 
+import com.maticsapp.scan.contract.Addresses;
 import com.maticsapp.scan.contract.ScanCursor;
 import com.maticsapp.scan.support.RunningService;
 import com.maticsapp.scan.support.ServiceTest;
@@ -142,6 +143,29 @@ class ScanStreamTest extends ServiceTest {
       assertThat(resumed.drainReceived()).allSatisfy(frame -> assertThat(frame.isComment()).as(frame.toString()).isTrue());
     }
     awaitOpenStreams(0);
+  }
+
+  /**
+   * Each HTTP verticle gets its own copy of a scans.recorded message, so the copy for the
+   * instance a client reconnects to can come after the client already read the scan on the
+   * stream it left. Played here by announcing a scan the client has again, once the resumed
+   * stream is live: it must not be sent twice.
+   */
+  @Test
+  void aLiveScanTheClientAlreadyHasIsNotSentAgainAfterAResume() throws Exception {
+    String tableId = fixtures.table().getString("id");
+    JsonObject seen = record(tableId, "seen-1");
+    String lastId = ScanCursor.of(seen).encode();
+    try (SseStream resumed = open(tableId, lastId)) {
+      Frame ready = resumed.events("ready", 1, WAIT).get(0);
+      assertThat(ready.json().getInteger("replayed")).isZero();
+      service.vertx().eventBus().publish(Addresses.SCANS_RECORDED, seen);
+      JsonObject next = record(tableId, "next-1");
+      Frame frame = resumed.nextEvent(WAIT);
+      assertThat(frame.event()).isEqualTo("scan");
+      assertThat(frame.json().getString("id")).as("the next scan, not again the one before the resume point")
+          .isEqualTo(next.getString("id"));
+    }
   }
 
   @Test
