@@ -14,6 +14,7 @@ import com.maticsapp.scan.health.HealthVerticle;
 import com.maticsapp.scan.http.ClaimGuard;
 import com.maticsapp.scan.http.Gate;
 import com.maticsapp.scan.http.HttpVerticle;
+import com.maticsapp.scan.http.ListeningSockets;
 import com.maticsapp.scan.http.ManagementVerticle;
 import com.maticsapp.scan.http.RateLimiter;
 import com.maticsapp.scan.http.StreamSlots;
@@ -83,10 +84,13 @@ public final class Application {
 
   public static Application create(VertxOptions options) {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    ListeningSockets sockets = new ListeningSockets();
     Vertx vertx = Vertx.builder()
         .with(options.setMetricsOptions(metricsOptions()))
         .withMetrics(new MicrometerMetricsFactory(registry))
+        .withTransport(sockets)
         .build();
+    sockets.attachTo(vertx);
     return new Application(vertx, registry, null);
   }
 
@@ -111,15 +115,18 @@ public final class Application {
         .setEventBusOptions(HazelcastMember.eventBus(cluster))
         .setMetricsOptions(metricsOptions());
     Promise<Application> created = Promise.promise();
+    ListeningSockets sockets = new ListeningSockets();
     Vertx.builder()
         .with(options)
         .withMetrics(new MicrometerMetricsFactory(registry))
+        .withTransport(sockets)
         .withClusterManager(manager)
         .buildClustered()
         .onComplete(built -> {
           if (built.succeeded()) {
             log.info("joined cluster '{}' as node {}; members seen: {}", cluster.clusterName(), manager.getNodeId(),
                 manager.getNodes());
+            sockets.attachTo(built.result());
             created.complete(new Application(built.result(), registry, manager));
           } else {
             created.fail(built.cause());

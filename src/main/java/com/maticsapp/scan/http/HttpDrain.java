@@ -21,6 +21,10 @@ import java.util.concurrent.TimeUnit;
  * down gracefully (listener closed, each remaining connection closed once its response is
  * written), all of it bounded by the deadline. Lives on its verticle's event loop.
  *
+ * <p>As the drain begins the port stops accepting connections ({@link ListeningSockets}): a
+ * client that reconnects after {@code Connection: close} is refused by the kernel, cleanly and
+ * before it sent anything, instead of being accepted while the last server goes and reset.
+ *
  * <p>Live scan streams (SSE) are admitted and counted like any request, but their responses
  * never end by themselves: they are ended (with {@code event: shutdown}) as the drain
  * begins, and so leave the count at once instead of holding the drain until its deadline.
@@ -102,6 +106,9 @@ final class HttpDrain {
    */
   Future<Void> drain(HttpServer server, long deadline, Runnable atStart) {
     draining = true;
+    ListeningSockets sockets = ListeningSockets.of(vertx);
+    Future<Void> notAccepting = sockets == null ? Future.succeededFuture()
+        : sockets.stopAccepting(server.actualPort(), vertx.getOrCreateContext());
     atStart.run();
     Future<Void> idle;
     if (inFlight == 0) {
@@ -118,6 +125,7 @@ final class HttpDrain {
       idle = drained.future().onComplete(done -> vertx.cancelTimer(timer));
     }
     return idle
+        .compose(done -> notAccepting)
         .compose(done -> clientsGone(Math.min(DRAIN_LINGER_MILLIS, deadline - System.currentTimeMillis())))
         .compose(done -> server.shutdown(Math.max(0, deadline - System.currentTimeMillis()), TimeUnit.MILLISECONDS));
   }

@@ -51,8 +51,11 @@ import static org.assertj.core.api.Assertions.assertThat;
  * process exits 0 within grace + drain, every acknowledged scan is stored exactly once, and
  * no connection to the database is left behind.
  *
- * <p>The load behaves like a well-behaved client (it honours Retry-After and
- * {@code Connection: close}), which is what the 503s of the drain ask of it.
+ * <p>The main load behaves like a well-behaved client (it honours Retry-After and
+ * {@code Connection: close}), which is what the 503s of the drain ask of it. A second, eager
+ * load on another table ignores both and opens a new connection for every scan, like a client
+ * that reconnects at once: once the drain begins it must be refused cleanly (connection
+ * refused, or a 503 on a connection it already had), never accepted and then reset.
  */
 @Tag("faults")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -61,6 +64,7 @@ class GracefulShutdownTest {
   private static final Duration GRACE = Duration.ofSeconds(1);
   private static final Duration DRAIN = Duration.ofSeconds(10);
   private static final int CONCURRENCY = 16;
+  private static final int EAGER_CONCURRENCY = 8;
   private static final String BARCODE = "SHUTDOWN-0001";
 
   private TestDatabase database;
@@ -111,7 +115,17 @@ class GracefulShutdownTest {
       String rowId = post(http, "/api/tables/" + tableId + "/rows",
           new JsonObject().put("data", new JsonObject().put("code", BARCODE))).getString("id");
 
+      // Each eager scan on a new connection (no keep-alive), resent at once whatever it got.
+      WebClient eagerHttp = WebClientSession.create(ContractCheck.validating(WebClient.create(vertx, new WebClientOptions()
+              .setDefaultHost("127.0.0.1").setDefaultPort(port).setKeepAlive(false),
+              new PoolOptions().setHttp1MaxSize(EAGER_CONCURRENCY))))
+          .addHeader("Authorization", Tokens.bearer(Tokens.user(RunningService.USER)));
+      String eagerTableId = createTable(http);
+      String eagerRowId = post(http, "/api/tables/" + eagerTableId + "/rows",
+          new JsonObject().put("data", new JsonObject().put("code", BARCODE))).getString("id");
+
       ScanLoad load = ScanLoad.start(vertx, http, tableId, BARCODE, CONCURRENCY, true);
+      ScanLoad eager = ScanLoad.start(vertx, eagerHttp, eagerTableId, BARCODE, EAGER_CONCURRENCY, false);
       Queue<long[]> readiness = new ConcurrentLinkedQueue<>();
       long poller = vertx.setPeriodic(50, id -> probes.get("/api/health/ready").timeout(2_000).send()
           .onComplete(answer -> readiness.add(new long[] {System.currentTimeMillis(),
@@ -140,6 +154,7 @@ class GracefulShutdownTest {
         Thread.sleep(20);
       }
       load.stop();
+      eager.stop();
       vertx.cancelTimer(poller);
       int exitCode = process.exitValue();
 
@@ -207,8 +222,28 @@ class GracefulShutdownTest {
       } while (sessions > 0 && System.currentTimeMillis() < deadline);
       assertThat(sessions).as("matic-scan sessions left on the database").isZero();
 
+      // (f): the eager clients were never accepted and then dropped: every scan was answered
+      // (2xx, or 503 during the drain) or its connection refused, and what was answered is stored.
+      List<Result> eagerResults = eager.results();
+      System.out.printf("FAULT %-28s sent=%d 2xx=%d 503=%d refused=%d closed=%d hung=%d other=%d%n",
+          "sigterm-eager-reconnects", eagerResults.size(), eager.acknowledged(), eager.count(503),
+          eager.count(Failure.REFUSED), eager.count(Failure.CLOSED), eager.count(Failure.TIMEOUT), eager.count(Failure.OTHER));
+      eagerResults.stream().filter(r -> r.failure() != null && r.failure() != Failure.REFUSED)
+          .forEach(r -> System.out.printf("  eager %s sent=+%dms ended=+%dms failure=%s detail=%s%n", r.id(),
+              r.sentAtMillis() - sigtermAt, r.endedAtMillis() - sigtermAt, r.failure(), r.detail()));
+      assertThat(eagerResults).filteredOn(r -> r.status() > 0)
+          .allSatisfy(r -> assertThat(r.status()).as("eager scan %s", r.id()).isIn(200, 201, 503));
+      assertThat(eagerResults).filteredOn(r -> r.status() < 0)
+          .allSatisfy(r -> assertThat(r.failure()).as("eager scan %s: accepted, then dropped (%s)", r.id(), r.detail())
+              .isEqualTo(Failure.REFUSED));
+      assertThat(eager.count(Failure.REFUSED)).as("the eager clients ran into the closed port").isPositive();
+      eager.assertAcknowledgedStoredExactlyOnce(database, eagerRowId);
+
       String log = log();
       assertThat(log).contains("shutdown requested").contains("exit status 0");
+      assertThat(log).as("no accepted connection was left without an event loop")
+          .doesNotContain("Failed to register an accepted channel");
+      eagerHttp.close();
       http.close();
       probes.close();
     } finally {
