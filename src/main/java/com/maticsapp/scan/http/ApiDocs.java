@@ -22,7 +22,8 @@ import java.util.Properties;
 final class ApiDocs {
 
   private static final Logger log = LoggerFactory.getLogger(ApiDocs.class);
-  private static final String WEBJAR_PROPERTIES = "META-INF/maven/org.webjars/swagger-ui/pom.properties";
+  /** Written by the build: the pinned webjar's version (the pom's swagger-ui.version). */
+  private static final String BUILD_PROPERTIES = "matic-scan.properties";
   private static final String OWN = "api-docs/";
 
   /** File name under /api/docs/ → content type; the first two are ours, the rest Swagger UI's. */
@@ -44,20 +45,37 @@ final class ApiDocs {
     this.webjar = webjar;
   }
 
-  /** Finds the webjar's version (its pom.properties) so the pinned version lives in the pom only. */
+  /**
+   * Finds the webjar's directory by the version the build wrote into matic-scan.properties, so
+   * the pinned version lives in the pom only. (Not by the webjar's own META-INF/maven
+   * pom.properties: the packaged jar leaves its dependencies' Maven metadata out.) The
+   * directory is checked to hold Swagger UI, so a wrong version is a warning at start, not a
+   * page of 404s.
+   */
   static Future<ApiDocs> load(Vertx vertx, Responses responses) {
-    return vertx.fileSystem().readFile(WEBJAR_PROPERTIES)
+    return vertx.fileSystem().readFile(BUILD_PROPERTIES)
         .map(buffer -> {
           Properties properties = new Properties();
           try {
             properties.load(new StringReader(buffer.toString()));
           } catch (IOException e) {
-            throw new IllegalStateException(WEBJAR_PROPERTIES + " is unreadable", e);
+            throw new IllegalStateException(BUILD_PROPERTIES + " is unreadable", e);
           }
-          return new ApiDocs(responses, "META-INF/resources/webjars/swagger-ui/" + properties.getProperty("version") + "/");
+          String version = properties.getProperty("swagger-ui.version");
+          if (version == null || version.isBlank() || version.startsWith("${")) {
+            throw new IllegalStateException(BUILD_PROPERTIES + " names no swagger-ui.version");
+          }
+          return "META-INF/resources/webjars/swagger-ui/" + version + "/";
         })
+        .compose(webjar -> vertx.fileSystem().exists(webjar + "swagger-ui-bundle.js")
+            .map(present -> {
+              if (!present) {
+                throw new IllegalStateException("no Swagger UI at " + webjar);
+              }
+              return new ApiDocs(responses, webjar);
+            }))
         .recover(missing -> {
-          log.warn("Swagger UI is not on the class path ({}): /api/docs answers 404", WEBJAR_PROPERTIES);
+          log.warn("Swagger UI is not on the class path ({}): /api/docs answers 404", missing.getMessage());
           return Future.succeededFuture(new ApiDocs(responses, null));
         });
   }
