@@ -102,7 +102,7 @@ public final class DataVerticle extends VerticleBase {
     bus.serve(Addresses.TABLES_LIST, tables::listTables);
     bus.serve(Addresses.TABLES_CREATE, tables::createTable);
     bus.serve(Addresses.TABLES_GET, tables::getTable);
-    bus.serve(Addresses.COLUMNS_UPDATE, edits::changeColumn);
+    bus.serve(Addresses.COLUMNS_UPDATE, outbox.emitting(edits::changeColumn));
     bus.serve(Addresses.ROWS_CREATE, outbox.emitting(tables::createRow));
     bus.serve(Addresses.ROWS_BULK_CREATE, outbox.emitting(tables::createRows));
     bus.serve(Addresses.ROWS_LIST, tables::listRows);

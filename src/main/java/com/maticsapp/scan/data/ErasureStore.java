@@ -13,7 +13,10 @@ import java.util.UUID;
  * Erasing personal data for real (docs/security.md, "Personal data: erasure and retention"):
  * rows and tables deleted together with every copy of their cells in scan_history, and the
  * per-workspace retention of those copies. Each operation is one statement, so no copy
- * outlives the row by even a moment and nothing is left half done.
+ * outlives the row by even a moment and nothing is left half done. The webhook outbox is a
+ * copy too: the events that copied the rows' cells (queued or already delivered, V19_2) keep
+ * the event and lose the cells ({@code matic_webhook_erase}), and the receivers' response
+ * snippets logged for them go, since a receiver may echo what it was sent.
  *
  * <p>What a history entry keeps: its id, time, table, column, the scanned barcode, status and
  * decision, device and author, and {@code matched_row_ids} (opaque ids of rows that no longer
@@ -42,17 +45,34 @@ final class ErasureStore {
             decision_detail = NULL
         WHERE h.table_id = $1 AND h.matched_row_ids && ARRAY(SELECT id FROM gone)
         RETURNING h.id
+      ), outbox AS (
+        UPDATE webhook_deliveries d
+        SET payload = matic_webhook_erase(d.event_type, d.payload, ARRAY(SELECT id FROM gone))
+        WHERE d.row_ids && ARRAY(SELECT id FROM gone)
+        RETURNING d.id
+      ), snippets AS (
+        UPDATE webhook_attempts a SET response = NULL
+        WHERE a.delivery_id IN (SELECT id FROM outbox) AND a.response IS NOT NULL
       )
       SELECT (SELECT count(*) FROM gone) AS deleted, (SELECT count(*) FROM erased) AS history_entries_erased
       """;
 
   /**
    * The table with everything of it: columns, rows, barcode index, pairings, import jobs and
-   * their staging rows cascade or go here; its scan history goes with it (foreign key).
+   * their staging rows cascade or go here; its scan history goes with it (foreign key); its
+   * webhook events lose their cells (an endpoint filtered to the table goes with it).
    */
   static final String DELETE_TABLE = """
       WITH staging AS (
         DELETE FROM import_staging WHERE job_id IN (SELECT id FROM import_jobs WHERE table_id = $1)
+      ), outbox AS (
+        UPDATE webhook_deliveries d
+        SET payload = matic_webhook_erase(d.event_type, d.payload, NULL), row_ids = '{}'
+        WHERE d.table_id = $1
+        RETURNING d.id
+      ), snippets AS (
+        UPDATE webhook_attempts a SET response = NULL
+        WHERE a.delivery_id IN (SELECT id FROM outbox) AND a.response IS NOT NULL
       ), gone AS (
         DELETE FROM data_tables WHERE id = $1 RETURNING id
       )

@@ -90,11 +90,11 @@ class ConnectionFaultTest {
   void aPoolerThatRefusesNewClientsMeans503AndRecoveryWhenItAcceptsAgain() throws Exception {
     try (TestDatabase database = TestDatabase.create();
          PgBouncer pooler = PgBouncer.start(database, "session", 2, 2);
-         // Without the webhook dispatcher: its outbox poll (every webhooks.pollInterval) would
-         // reconnect the moment the connection's lifetime ends and race the hogs for the slot.
+         // The webhook dispatcher runs as in production: with no endpoint it checks the outbox
+         // only every webhooks.idleCheckInterval, so it does not race the hogs for the slot.
          RunningService service = RunningService.start(database.url("127.0.0.1", pooler.port()), Map.of(
              "DB_POOLER_MODE", "session", "DB_POOL_MAX_SIZE", "1", "DB_POOL_MAX_LIFETIME", "1s",
-             "DB_POOL_IDLE_TIMEOUT", "1s", "DB_CONNECT_TIMEOUT", "1s", "WEBHOOKS_ENABLED", "false"))) {
+             "DB_POOL_IDLE_TIMEOUT", "1s", "DB_CONNECT_TIMEOUT", "1s"))) {
       Fixtures fixtures = new Fixtures(service);
       String tableId = fixtures.table().getString("id");
       String rowId = fixtures.row(tableId, new JsonObject().put("code", "FULL")).getString("id");

@@ -1,6 +1,7 @@
 package com.maticsapp.scan.support;
 
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
@@ -22,17 +23,22 @@ import java.util.function.BooleanSupplier;
 public final class WebhookReceiver implements AutoCloseable {
 
   /** An answer: a status after a delay; {@code holdMillis} past the attempt deadline is "slow". */
-  public record Answer(int status, long holdMillis) {
+  public record Answer(int status, long holdMillis, boolean echo) {
     public static Answer ok() {
-      return new Answer(200, 0);
+      return new Answer(200, 0, false);
     }
 
     public static Answer status(int status) {
-      return new Answer(status, 0);
+      return new Answer(status, 0, false);
     }
 
     public static Answer slow(long holdMillis) {
-      return new Answer(200, holdMillis);
+      return new Answer(200, holdMillis, false);
+    }
+
+    /** This status with the request's body as the response's (a receiver that echoes what it got). */
+    public static Answer echo(int status) {
+      return new Answer(status, 0, true);
     }
   }
 
@@ -60,12 +66,13 @@ public final class WebhookReceiver implements AutoCloseable {
             answer = fallback;
           }
           int status = answer.status();
+          boolean echo = answer.echo();
           // A held answer comes after the sender's deadline: it never counts as accepted.
           int answeredWith = answer.holdMillis() > 0 ? 0 : status;
           received.add(new Received(request.getHeader("webhook-id"), request.getHeader("webhook-timestamp"),
               request.getHeader("webhook-signature"), request.getHeader("content-type"), request.getHeader("host"),
               body.getBytes(), answeredWith, System.currentTimeMillis()));
-          Runnable reply = () -> request.response().setStatusCode(status).end("answer " + status);
+          Runnable reply = () -> request.response().setStatusCode(status).end(echo ? body : Buffer.buffer("answer " + status));
           if (answer.holdMillis() > 0) {
             // Held: counted as open until answered or until the sender gives up and closes.
             maxOpen.accumulateAndGet(open.incrementAndGet(), Math::max);

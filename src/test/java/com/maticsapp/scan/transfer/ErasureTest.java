@@ -2,6 +2,8 @@ package com.maticsapp.scan.transfer;
 
 import com.maticsapp.scan.support.Fixtures;
 import com.maticsapp.scan.support.ServiceTest;
+import com.maticsapp.scan.support.WebhookReceiver;
+import com.maticsapp.scan.support.WebhookReceiver.Answer;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
@@ -105,6 +107,73 @@ class ErasureTest extends ServiceTest {
     assertThat(service.raw(HttpMethod.DELETE, "/api/tables/" + tableId + "/rows/" + erased, null, null).statusCode()).isEqualTo(404);
     assertThat(service.post("/api/tables/" + tableId + "/rows/delete", new JsonObject().put("row_ids", new JsonArray().add("x")))
         .statusCode()).isEqualTo(422);
+  }
+
+  @Test
+  void deletingRowsErasesTheirCellsFromTheWebhookOutboxQueuedAndDelivered() {
+    JsonObject table = fixtures.table();
+    String tableId = table.getString("id");
+    String events = "row.created,row.updated,scan.recorded,scan.undone";
+    // One receiver takes everything and echoes it (its logged response snippets copy the cells
+    // too); the other fails, so its events wait in the outbox until after the erasure.
+    try (WebhookReceiver echoing = WebhookReceiver.start().answerByDefault(Answer.echo(200));
+         WebhookReceiver failing = WebhookReceiver.start().answerByDefault(Answer.status(500))) {
+      fixtures.webhook(table.getString("workspace_id"), echoing.url(), events.split(","));
+      fixtures.webhook(table.getString("workspace_id"), failing.url(), events.split(","));
+      String marker = "MARKER" + UUID.randomUUID().toString().replace("-", "");
+      String erased = fixtures.row(tableId, new JsonObject().put("code", "W-1").put("name", "Wanda " + marker)).getString("id");
+      fixtures.row(tableId, new JsonObject().put("code", "W-2").put("name", "Will keeps"));
+      assertThat(service.patch("/api/tables/" + tableId + "/rows/" + erased,
+          new JsonObject().put("data", new JsonObject().put("qty", 2))).statusCode()).isEqualTo(200);
+      HttpResponse<Buffer> scanned = service.post("/api/scans", Fixtures.scan(tableId, "code", "W-1"));
+      assertThat(scanned.statusCode()).isEqualTo(201);
+      assertThat(service.post("/api/scans/" + scanned.bodyAsJsonObject().getString("id") + "/undo", new JsonObject())
+          .statusCode()).isEqualTo(200);
+      scan(tableId, "W-2", "2026-01-05T10:00:00Z");
+      // 2 created + 1 updated + 2 recorded + 1 undone, to each endpoint.
+      WebhookReceiver.await("every event delivered to the echoing receiver", 15_000, () -> echoing.accepted().size() == 6);
+      WebhookReceiver.await("every event tried at the failing one", 15_000, () -> failing.unique().size() == 6);
+      assertThat(whereFound(marker)).as("before: the outbox and the delivery log copy the cells")
+          .anyMatch(found -> found.startsWith("public.webhook_deliveries:"))
+          .anyMatch(found -> found.startsWith("public.webhook_attempts:"));
+      long outboxRows = database.count("SELECT count(*) FROM webhook_deliveries");
+
+      HttpResponse<Buffer> deleted = service.raw(HttpMethod.DELETE, "/api/tables/" + tableId + "/rows/" + erased, null, null);
+      assertThat(deleted.statusCode()).as(deleted.bodyAsString()).isEqualTo(200);
+      assertThat(whereFound(marker)).as("no copy of the cells anywhere, outbox included").isEmpty();
+      assertThat(database.count("SELECT count(*) FROM webhook_deliveries")).as("the events stay").isEqualTo(outboxRows);
+      assertThat(database.text("SELECT string_agg(payload::text, ' ') FROM webhook_deliveries WHERE event_type = 'scan.recorded'"))
+          .as("another row's copy stays").contains("Will keeps");
+
+      // The queued events go out once the receiver recovers: the erased row's without its cells.
+      int triedBefore = failing.received().size();
+      failing.answerByDefault(Answer.ok());
+      WebhookReceiver.await("the queued events delivered after the erasure", 15_000, () -> failing.accepted().size() == 6);
+      List<WebhookReceiver.Received> afterErasure = failing.received().subList(triedBefore, failing.received().size());
+      assertThat(afterErasure).isNotEmpty().allSatisfy(each ->
+          assertThat(new String(each.body(), java.nio.charset.StandardCharsets.UTF_8)).doesNotContain(marker));
+      JsonObject rowCreated = failing.accepted().values().stream().map(WebhookReceiver.Received::json)
+          .filter(e -> e.getString("type").equals("row.created") && e.getJsonObject("data").getString("id").equals(erased))
+          .findFirst().orElseThrow().getJsonObject("data");
+      assertThat(rowCreated.getJsonObject("data")).as("the erased row's event keeps its id, not its cells").isEmpty();
+    }
+  }
+
+  @Test
+  void deletingATableErasesItsCellsFromTheWebhookOutbox() {
+    JsonObject table = fixtures.table();
+    String tableId = table.getString("id");
+    try (WebhookReceiver failing = WebhookReceiver.start().answerByDefault(Answer.echo(500))) {
+      fixtures.webhook(table.getString("workspace_id"), failing.url(), "row.created", "scan.recorded");
+      String marker = "MARKER" + UUID.randomUUID().toString().replace("-", "");
+      fixtures.row(tableId, new JsonObject().put("code", "TW-1").put("name", marker));
+      scan(tableId, "TW-1", "2026-01-01T10:00:00Z");
+      WebhookReceiver.await("both events tried", 15_000, () -> failing.unique().size() == 2);
+      assertThat(whereFound(marker)).anyMatch(found -> found.startsWith("public.webhook_deliveries:"));
+      assertThat(service.raw(HttpMethod.DELETE, "/api/tables/" + tableId, null, null).statusCode()).isEqualTo(200);
+      assertThat(whereFound(marker)).isEmpty();
+      assertThat(database.count("SELECT count(*) FROM webhook_deliveries WHERE table_id = '" + tableId + "'")).isEqualTo(2);
+    }
   }
 
   @Test

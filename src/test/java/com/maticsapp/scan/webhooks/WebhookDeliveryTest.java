@@ -179,6 +179,31 @@ class WebhookDeliveryTest extends ServiceTest {
   }
 
   @Test
+  void anUndoIsAScanUndoneEventCarryingTheScanAsTheUndoAnsweredAndIsSentOnce() {
+    WebhookReceiver receiver = receiver();
+    JsonObject table = fixtures.table();
+    String tableId = table.getString("id");
+    fixtures.row(tableId, new JsonObject().put("code", "U-1").put("name", "Undone"));
+    fixtures.webhook(table.getString("workspace_id"), receiver.url(), "scan.undone");
+    HttpResponse<Buffer> scanned = service.post("/api/scans", scan(tableId, "code", "U-1"));
+    assertThat(scanned.statusCode()).isEqualTo(201);
+    String scanId = scanned.bodyAsJsonObject().getString("id");
+
+    HttpResponse<Buffer> undone = service.post("/api/scans/" + scanId + "/undo", new JsonObject().put("reason", "wrong door"));
+    assertThat(undone.statusCode()).as(undone.bodyAsString()).isEqualTo(200);
+    // Undoing again answers the same and changes nothing, so it sends nothing either.
+    assertThat(service.post("/api/scans/" + scanId + "/undo", new JsonObject()).statusCode()).isEqualTo(200);
+
+    WebhookReceiver.await("the scan.undone event", 10_000, () -> receiver.accepted().size() == 1);
+    sleep(500);
+    assertThat(receiver.received()).hasSize(1);
+    JsonObject event = receiver.received().get(0).json();
+    assertThat(event.getString("type")).isEqualTo("scan.undone");
+    assertThat(event.getJsonObject("data")).isEqualTo(undone.bodyAsJsonObject());
+    assertThat(event.getJsonObject("data").getJsonObject("undo").getString("reason")).isEqualTo("wrong door");
+  }
+
+  @Test
   void aFinishedImportIsAnImportCompletedEventWithTheJobAsTheApiShowsIt() {
     WebhookReceiver receiver = receiver();
     JsonObject table = fixtures.table();
