@@ -175,9 +175,14 @@ function render() {
       undo = el('button', { cls: 'quiet undo', text: 'Undo', attrs: { type: 'button', 'data-id': scan.id } });
       undo.addEventListener('click', () => undoScan(scan));
     }
-    return el('li', { attrs: { 'data-id': scan.id, 'data-status': scan.status, 'data-decision': undone ? 'undone' : (scan.decision || '') } },
-      el('span', { cls: `tag ${undone ? '' : ok ? 'ok' : 'bad'}`, text: undone ? 'UNDONE' : ok ? 'OK' : 'NO' }),
-      el('span', { cls: 'grow', text: `${scan.barcode}${cells ? ` · ${cells}` : ''}${ok ? '' : ` · ${reasonText(scan)}`}` }),
+    // A conflict: let in offline where the service would have refused; the desk settles it.
+    const conflict = scan.conflict;
+    const why = conflict ? ` · conflict: ${reasonText({ decision: conflict.reason, decision_detail: conflict })}`
+      : ok ? '' : ` · ${reasonText(scan)}`;
+    return el('li', { attrs: { 'data-id': scan.id, 'data-status': scan.status, 'data-decision': undone ? 'undone' : (scan.decision || ''),
+      'data-conflict': conflict ? conflict.reason : '' } },
+      el('span', { cls: `tag ${undone ? '' : conflict ? 'conflict' : ok ? 'ok' : 'bad'}`, text: undone ? 'UNDONE' : conflict ? 'CONFLICT' : ok ? 'OK' : 'NO' }),
+      el('span', { cls: 'grow', text: `${scan.barcode}${cells ? ` · ${cells}` : ''}${why}` }),
       el('span', { cls: 'small', text: scan.device_id ? `${scan.source || ''}` : (scan.source || '') }),
       el('span', { text: timeOf(scan.scanned_at) }), undo);
   }));

@@ -90,6 +90,7 @@ export async function decideOffline(pairing, request) {
   return {
     accepted: outcome.decision === 'accepted',
     decision: outcome.decision,
+    direction: outcome.direction ?? null,
     reason_text: reasonText(decided),
     cells: row ? row.cells : null,
   };

@@ -351,6 +351,20 @@ function retryLater() {
 }
 
 /**
+ * A queued scan as uploaded: what the door decided offline, if it did (with the direction it
+ * decided), and the phone's clock now, so the service can correct the scan time for a wrong
+ * clock (docs/offline.md).
+ */
+function uploaded(item) {
+  const request = { ...item.request, device_time: new Date().toISOString() };
+  if (item.local && item.local.decision !== 'invalid_barcode') {
+    request.decided_offline = item.local.decision;
+    if (item.local.direction && !request.direction) request.direction = item.local.direction;
+  }
+  return request;
+}
+
+/**
  * Sends every queued scan with the batch route. Each item is idempotent on its id, so a batch
  * repeated after a lost answer records nothing twice. Unsent items stay queued; a failure of
  * the whole request (offline, 5xx, 429) retries with exponential backoff.
@@ -363,7 +377,7 @@ async function sync() {
     const items = (await queue.all()).filter((i) => !i.conflict && !inflight.has(i.id));
     for (let start = 0; start < items.length; start += BATCH_MAX) {
       const chunk = items.slice(start, start + BATCH_MAX);
-      const r = await api('/api/scans/batch', { method: 'POST', body: { scans: chunk.map((i) => i.request) }, token: pairing.token });
+      const r = await api('/api/scans/batch', { method: 'POST', body: { scans: chunk.map(uploaded) }, token: pairing.token });
       if (r.status === 401) {
         ended('The desk revoked this pairing, or it expired. Ask the desk for a new code.');
         return;
@@ -378,14 +392,17 @@ async function sync() {
         if (result.status === 200 || result.status === 201) {
           await queue.remove(item.id);
           verdict(result.scan, true);
-          if (item.local && item.local.decision !== decisionOf(result.scan)) {
-            // Decided offline one way, by the service another (another door scanned it first):
-            // the service's decision stands, and the door person is told.
+          const conflict = result.scan.conflict;
+          if (item.local && (conflict || item.local.decision !== decisionOf(result.scan))) {
+            // Let in offline where the service would have refused (another door scanned it
+            // first): recorded as it happened, and a conflict the desk settles. Or decided
+            // offline one way and stored another (a replay of what reached the service online).
             conflicts += 1;
             $('conflict-count').textContent = `${conflicts} conflict${conflicts === 1 ? '' : 's'}`;
             $('conflict-count').hidden = false;
+            const says = conflict ? reasonText({ decision: conflict.reason, decision_detail: conflict }) : reasonText(result.scan);
             remember({ id: result.scan.id, barcode: item.request.barcode, at: item.request.scanned_at, tag: 'conflict',
-              text: `conflict: decided offline as ${item.local.accepted ? 'OK' : 'NO'}, the service says ${reasonText(result.scan)}` });
+              text: `conflict: decided offline as ${item.local.accepted ? 'OK' : 'NO'}, the service says ${says}` });
           }
         } else if (result.status === 409) {
           await queue.put({ ...item, conflict: result.error?.detail || 'conflict' });

@@ -19,7 +19,7 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
     -- Scans stored before decisions existed read as accepted when they matched, not_found otherwise.
     'decision', coalesce(s.decision, CASE WHEN s.status = 'success' THEN 'accepted' ELSE 'not_found' END),
     'direction', s.direction, 'decision_detail', s.decision_detail, 'inputs', s.inputs,
-    'cell_changes', s.cell_changes,
+    'cell_changes', s.cell_changes, 'offline', s.offline, 'conflict', s.conflict,
     'undo', CASE WHEN s.undone_at IS NOT NULL THEN jsonb_build_object(
               'undone_at', matic_json_time(s.undone_at), 'undone_by', s.undone_by, 'reason', s.undo_reason,
               'cells_restored', coalesce(s.undo_result -> 'cells_restored', '[]'),

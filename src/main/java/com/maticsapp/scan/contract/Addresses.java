@@ -67,6 +67,13 @@ public final class Addresses {
   public static final String SCANS_RECORDED = "scans.recorded";
 
   /**
+   * Publish, after commit, beside {@link #SCANS_RECORDED}: a newly recorded scan that is a
+   * conflict (decided accepted offline where the service would have refused it; its
+   * {@code conflict} says why), the scan record itself.
+   */
+  public static final String SCANS_CONFLICTED = "scans.conflicted";
+
+  /**
    * Request/reply. {@code {scan_id, reason?}} → the scan record with {@code undo: {undone_at,
    * undone_by, reason, cells_restored, cells_kept, state_kept}}. Annuls an accepted scan
    * (docs/scan-rules.md, "Undo"); undoing again answers the same; 409 for a refused scan;
@@ -132,6 +139,8 @@ public final class Addresses {
   public static final String ROWS_GET = "data.rows.get";
   public static final String ROWS_UPDATE = "data.rows.update";
   public static final String SCANS_LIST = "data.scans.list";
+  /** {@code {table_id, limit?, before?}} → {@code {scans, next_cursor}}: the table's conflicts, newest stored first. Readers. */
+  public static final String SCANS_CONFLICTS = "data.scans.conflicts";
 
   // Import, export, table editing and erasure (docs/event-bus.md, "Lists in, results out").
   /** {@code {table_id, format?, mode?, key?, ...ImportRequest}} → the job, status "receiving"; 409 while another import of the table is active. */

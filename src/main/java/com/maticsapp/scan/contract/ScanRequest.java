@@ -16,6 +16,12 @@ import java.util.UUID;
  * serves POST /api/scans, each item of a batch and the {@code scans.record} address.
  * {@code row_id} chooses one of several matching rows, {@code direction} (entry | exit) is for
  * entry/exit columns, {@code inputs} carries values for on_accept actions (docs/scan-rules.md).
+ *
+ * <p>An upload from a phone adds {@code decided_offline} (what the door decided from its copy:
+ * {@code accepted} or a refusal's reason) and {@code device_time} (the phone's clock as it sent
+ * the request). The difference between the service's clock and {@code device_time} is the
+ * phone's clock error; it is added to {@code scanned_at}, so scans of phones with wrong clocks
+ * land in the right order (docs/offline.md).
  */
 public record ScanRequest(
     UUID id,
@@ -30,10 +36,34 @@ public record ScanRequest(
     UUID rowId,
     String direction,
     JsonObject inputs,
+    Offline offline,
     Caller caller) {
 
   public static final int MAX_INPUTS = 32;
   public static final int INPUT_MAX_LENGTH = 1_000;
+
+  /** What a door may have decided offline: acceptance or one of the service's refusal reasons. */
+  public static final java.util.Set<String> OFFLINE_DECISIONS = java.util.Set.of("accepted", "already_scanned",
+      "already_inside", "not_inside", "outside_window", "rule", "invalid_input", "not_found", "ambiguous");
+
+  /** A clock error below this is network delay, not an error: no correction. */
+  static final Duration SKEW_TOLERANCE = Duration.ofSeconds(1);
+
+  /**
+   * What the phone uploaded about an offline decision, kept with the scan: the decision, the
+   * scan's time by the phone's clock, and how far that clock was off (service minus phone).
+   */
+  public record Offline(String decision, OffsetDateTime deviceScannedAt, long clockOffsetMillis) {
+    /** The API's timestamp form: UTC, microseconds, 'Z' (as the database writes them). */
+    private static final java.time.format.DateTimeFormatter TIMESTAMP =
+        java.time.format.DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSSSS'Z'");
+
+    public JsonObject toJson() {
+      return new JsonObject().put("decision", decision)
+          .put("device_scanned_at", TIMESTAMP.format(deviceScannedAt.withOffsetSameInstant(java.time.ZoneOffset.UTC)))
+          .put("clock_offset_ms", clockOffsetMillis);
+    }
+  }
 
   /** Offline phones replay old scans, but a clock a day ahead is broken, not offline. */
   private static final Duration MAX_CLOCK_SKEW = Duration.ofDays(1);
@@ -52,9 +82,43 @@ public record ScanRequest(
     UUID tableId = fields.uuid("table_id", true);
     ColumnRef column = ColumnRef.parse(fields);
     String barcode = barcode(fields, limits);
-    OffsetDateTime scannedAt = fields.timestamp("scanned_at");
-    if (scannedAt != null && (scannedAt.isBefore(EARLIEST) || scannedAt.isAfter(OffsetDateTime.now().plus(MAX_CLOCK_SKEW)))) {
+    OffsetDateTime deviceScannedAt = fields.timestamp("scanned_at");
+    OffsetDateTime deviceTime = fields.timestamp("device_time");
+    String decidedOffline = fields.string("decided_offline", false, 32);
+    OffsetDateTime now = OffsetDateTime.now(java.time.ZoneOffset.UTC);
+    // The phone's clock error, when it said what its clock read: added to its scan time.
+    Duration offset = deviceTime == null ? Duration.ZERO : Duration.between(deviceTime, now);
+    if (offset.abs().compareTo(SKEW_TOLERANCE) < 0) {
+      offset = Duration.ZERO;
+    }
+    OffsetDateTime scannedAt = deviceScannedAt == null ? null : deviceScannedAt.plus(offset);
+    if (deviceTime != null && deviceTime.isBefore(EARLIEST)) {
+      fields.error("device_time", "must be after 2000-01-01");
+    } else if (deviceTime != null && scannedAt != null) {
+      // Corrected, a scan cannot lie in the future: what is left is the request's own delay.
+      scannedAt = scannedAt.isAfter(now) ? now : scannedAt;
+      if (scannedAt.isBefore(EARLIEST)) {
+        fields.error("scanned_at", "must be after 2000-01-01 once corrected by device_time");
+      }
+    } else if (scannedAt != null && (scannedAt.isBefore(EARLIEST) || scannedAt.isAfter(now.plus(MAX_CLOCK_SKEW)))) {
       fields.error("scanned_at", "must be after 2000-01-01 and not more than a day in the future");
+    }
+    Offline offline = null;
+    if (decidedOffline != null) {
+      if (!OFFLINE_DECISIONS.contains(decidedOffline)) {
+        fields.error("decided_offline", "must be accepted or a refusal reason: " + String.join(", ", new java.util.TreeSet<>(OFFLINE_DECISIONS)));
+      }
+      // Uploaded until acknowledged: only its id makes that safe. And a decision without its
+      // time cannot be put in order.
+      if (id == null) {
+        fields.error("id", "is required with decided_offline");
+      }
+      if (deviceScannedAt == null) {
+        fields.error("scanned_at", "is required with decided_offline");
+      }
+      if (deviceScannedAt != null) {
+        offline = new Offline(decidedOffline, deviceScannedAt, offset.toMillis());
+      }
     }
     String source = fields.string("source", false, 64);
     String deviceId = fields.string("device_id", false, 200);
@@ -75,7 +139,7 @@ public record ScanRequest(
       return null;
     }
     return new ScanRequest(id, tableId, column.id(), column.name(), barcode, scannedAt, source, deviceId, metadata,
-        rowId, direction, inputs, null);
+        rowId, direction, inputs, offline, null);
   }
 
   /** At most {@link #MAX_INPUTS} values keyed like {@link ScanRules#INPUT_KEY}: strings, numbers, booleans or null. */
@@ -122,7 +186,7 @@ public record ScanRequest(
           .put("scanner_email", guest.scannerEmail()));
     }
     return new ScanRequest(id, tableId, columnId, columnName, barcode, scannedAt, source, device, stamped,
-        rowId, direction, inputs, caller);
+        rowId, direction, inputs, offline, caller);
   }
 
   /** The required {@code barcode}: not blank, at most {@code limits.barcodeMaxLength}, in {@code limits.barcodeCharset}. */

@@ -93,6 +93,7 @@ public final class DataVerticle extends VerticleBase {
     bus.serve(Addresses.SCANS_RECORD, outbox.emitting(scans::record));
     bus.serve(Addresses.SCANS_RECORD_BATCH, outbox.emitting(scans::recordBatch));
     bus.serve(Addresses.SCANS_LIST, scans::list);
+    bus.serve(Addresses.SCANS_CONFLICTS, scans::conflicts);
     bus.serve(Addresses.SCANS_SINCE, scans::since);
     bus.serve(Addresses.SCANS_UNDO, outbox.emitting(door::undo));
     bus.serve(Addresses.SCANS_STATUS, door::status);

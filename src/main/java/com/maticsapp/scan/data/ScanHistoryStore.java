@@ -12,6 +12,8 @@ import io.vertx.sqlclient.Tuple;
 
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
 
 /**
@@ -53,6 +55,22 @@ final class ScanHistoryStore {
         AND column_id = (SELECT id FROM table_columns WHERE table_id = $1 AND (id = $3::uuid OR ($3::uuid IS NULL AND name = $4)))
         AND (scanned_at, id) < ($5, $6)
       ORDER BY scanned_at DESC, id DESC LIMIT $2
+      """;
+
+  /**
+   * A table's conflicts (scans decided accepted offline that the service would have refused),
+   * newest stored first, on the partial index scan_history_conflicts (V19_3); with the table's
+   * existence in the same statement.
+   */
+  static final String CONFLICTS = """
+      SELECT t.id AS found_table, h.*
+      FROM (SELECT 1) AS one
+      LEFT JOIN data_tables t ON t.id = $1
+      LEFT JOIN LATERAL (
+        SELECT * FROM scan_history
+        WHERE table_id = t.id AND conflict IS NOT NULL AND ($3::timestamptz IS NULL OR (created_at, id) < ($3, $4))
+        ORDER BY created_at DESC, id DESC LIMIT $2
+      ) h ON true
       """;
 
   /**
@@ -109,6 +127,24 @@ final class ScanHistoryStore {
             + (columnId != null ? columnId : "named '" + columnName + "'"));
       }
       return page.result();
+    });
+  }
+
+  /** {@code {scans, next_cursor}}: one page of the table's conflicts, newest stored first. */
+  Future<JsonObject> conflicts(UUID tableId, int limit, String before) {
+    Cursor cursor = Cursor.decode(before, "before");
+    Tuple params = Tuple.of(tableId, limit + 1, cursor == null ? null : parseTime(cursor.key()), cursor == null ? null : cursor.id());
+    return client.preparedQuery(CONFLICTS).execute(params).map(rows -> {
+      if (rows.iterator().next().getUUID("found_table") == null) {
+        throw ServiceFailure.notFound("table " + tableId + " does not exist");
+      }
+      List<Row> found = new ArrayList<>();
+      rows.forEach(row -> {
+        if (row.getUUID("id") != null) {
+          found.add(row);
+        }
+      });
+      return SqlValues.page(found, limit, "scans", ScanStore::toJson, row -> SqlValues.time(row, "created_at"));
     });
   }
 

@@ -126,6 +126,9 @@ final class ScanOperations {
   private void announce(ScanOutcome outcome) {
     if (outcome instanceof ScanOutcome.Recorded recorded) {
       bus.publish(Addresses.SCANS_RECORDED, recorded.record()); // whole, whoever scanned
+      if (recorded.record().getValue("conflict") != null) {
+        bus.publish(Addresses.SCANS_CONFLICTED, recorded.record());
+      }
     }
   }
 
@@ -140,6 +143,17 @@ final class ScanOperations {
     fields.throwIfInvalid();
     return retries.idempotent(() -> access.whenAllowed(caller, tableId, Permission.READ,
         () -> history.page(tableId, columnId, columnName, limit == null ? 50 : limit.intValue(), before)));
+  }
+
+  /** {@link Addresses#SCANS_CONFLICTS}: one page of a table's conflicts, newest stored first. */
+  Future<JsonObject> conflicts(Caller caller, JsonObject body) {
+    Fields fields = Fields.of(body);
+    UUID tableId = fields.uuid("table_id", true);
+    Long limit = fields.integer("limit", 1, limits.pageMaxScans());
+    String before = fields.string("before", false, 200);
+    fields.throwIfInvalid();
+    return retries.idempotent(() -> access.whenAllowed(caller, tableId, Permission.READ,
+        () -> history.conflicts(tableId, limit == null ? 50 : limit.intValue(), before)));
   }
 
   /** {@link Addresses#SCANS_SINCE}: the live scan stream's existence check and replay. */

@@ -42,9 +42,9 @@ final class ScanStore {
   static final String RECORD_SCANS = """
       WITH req AS (
         SELECT * FROM unnest($1::int[], $2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::timestamptz[], $8::text[], $9::text[], $10::text[],
-                             $12::text[], $13::uuid[], $14::uuid[], $15::text[], $16::text[])
+                             $12::text[], $13::uuid[], $14::uuid[], $15::text[], $16::text[], $17::text[])
           AS r(ord, id, table_id, column_id, column_name, barcode, scanned_at, source, device_id, metadata, member_id, pairing_id,
-               row_id, direction, inputs)
+               row_id, direction, inputs, offline)
       ),
       resolved AS (
         SELECT req.ord, coalesce(req.id, gen_random_uuid()) AS scan_id,
@@ -52,6 +52,8 @@ final class ScanStore {
                coalesce(req.metadata::jsonb, '{}') AS metadata, req.inputs::jsonb AS inputs,
                req.member_id, req.pairing_id, coalesce(req.member_id, 'guest:' || req.pairing_id) AS created_by,
                req.row_id AS chosen_row_id, req.direction AS asked_direction,
+               -- Decided at the door from the phone's copy (docs/offline.md): a fact to record.
+               req.offline::jsonb AS offline, req.offline::jsonb ->> 'decision' AS offline_decision,
                access.role AS caller_role,
                t.workspace_id, c.id AS column_id, c.name AS column_name, c.column_type, coalesce(c.settings, '{}') AS settings,
                CASE WHEN c.column_type = 'barcode'
@@ -95,12 +97,19 @@ final class ScanStore {
         WHERE t.normalized IS NOT NULL AND t.allowed
       ),
       -- The scans this statement decides: ids not stored yet, each id once. The decisions that
-      -- need no row state come first.
+      -- need no row state come first. An offline refusal is one (it changes nothing); an
+      -- offline acceptance of no row, or of several, is accepted as a conflict.
       fresh AS (
         SELECT t.*, m.row_ids, m.rows,
-               CASE WHEN cardinality(m.row_ids) = 0 THEN 'not_found'
-                    WHEN NOT t.plain AND cardinality(m.row_ids) > 1 THEN 'ambiguous'
-                    WHEN t.outside_window THEN 'outside_window' END AS early_decision
+               CASE WHEN t.offline_decision <> 'accepted' THEN t.offline_decision
+                    WHEN cardinality(m.row_ids) = 0 THEN coalesce(t.offline_decision, 'not_found')
+                    WHEN NOT t.plain AND cardinality(m.row_ids) > 1 THEN coalesce(t.offline_decision, 'ambiguous')
+                    WHEN t.outside_window AND t.offline_decision IS NULL THEN 'outside_window' END AS early_decision,
+               CASE WHEN t.offline_decision = 'accepted' THEN
+                 CASE WHEN cardinality(m.row_ids) = 0 THEN 'not_found'
+                      WHEN NOT t.plain AND cardinality(m.row_ids) > 1 THEN 'ambiguous'
+                      WHEN t.plain AND t.outside_window THEN 'outside_window' END
+               END AS early_conflict
         FROM target t JOIN matches m ON m.ord = t.ord
         WHERE m.nth = 1 AND NOT EXISTS (SELECT 1 FROM scan_history e WHERE e.id = t.scan_id)
       ),
@@ -115,11 +124,23 @@ final class ScanStore {
         ORDER BY r.id
         FOR UPDATE OF r
       ),
-      -- Each scan of a non-plain column judged against its row's locked state and cells.
+      -- Each scan of a non-plain column judged against its row's locked state and cells. An
+      -- offline acceptance stands; what the service would have refused it for is its conflict
+      -- (entry/exit state is no conflict: it is rebuilt in scan-time order, below).
       judged AS (
         SELECT f.ord, f.scan_id, f.column_id, f.mode, l.id AS row_id, l.data, s.state, d.direction,
                fc.idx AS failed_index, fc.cond AS failed_condition, bi.input_key AS bad_input,
+               f.offline_decision IS NULL
+                 OR f.scanned_at >= coalesce((s.state ->> 'last_accepted_at')::timestamptz, '-infinity') AS newest,
+               CASE WHEN f.offline_decision = 'accepted' THEN
+                 CASE WHEN l.is_archived THEN 'not_found'
+                      WHEN f.mode = 'once' AND coalesce((s.state ->> 'accepted')::int, 0) > 0 THEN 'already_scanned'
+                      WHEN f.outside_window THEN 'outside_window'
+                      WHEN fc.idx IS NOT NULL THEN 'rule'
+                      WHEN bi.input_key IS NOT NULL THEN 'invalid_input' END
+               END AS conflict_reason,
                CASE
+                 WHEN f.offline_decision = 'accepted' THEN 'accepted'
                  WHEN l.is_archived THEN 'not_found'
                  WHEN f.mode = 'once' AND coalesce((s.state ->> 'accepted')::int, 0) > 0 THEN 'already_scanned'
                  WHEN d.direction = 'entry' AND s.inside THEN 'already_inside'
@@ -164,7 +185,9 @@ final class ScanStore {
                min(j.ord) FILTER (WHERE j.pre_decision = 'accepted') OVER (PARTITION BY j.row_id) AS first_accepted_ord
         FROM judged j
       ),
-      -- The cells the accepting scan's actions set ({column: value}) and what they change.
+      -- The cells the accepting scan's actions set ({column: value}) and what they change. A
+      -- conflict changes no cells, nor does an offline scan older than the row's last accepted
+      -- one (the newer scan's cells stand): the desk settles it.
       acted AS (
         SELECT s.ord,
                coalesce(jsonb_object_agg(v.col, v.val) FILTER (WHERE v.col IS NOT NULL), '{}') AS cells,
@@ -183,7 +206,7 @@ final class ScanStore {
                  END AS val
           FROM jsonb_array_elements(f.settings -> 'on_accept') WITH ORDINALITY AS a(action, n)
         ) v ON v.val IS NOT NULL
-        WHERE s.ord = s.first_accepted_ord
+        WHERE s.ord = s.first_accepted_ord AND s.conflict_reason IS NULL AND s.newest
         GROUP BY s.ord
       ),
       first_stage AS (
@@ -191,7 +214,8 @@ final class ScanStore {
                coalesce(f.early_decision, CASE WHEN f.plain THEN 'accepted' END,
                         CASE WHEN d.first_accepted_ord IS NULL OR d.ord <= d.first_accepted_ord THEN d.pre_decision END) AS decision,
                coalesce(d.direction, CASE WHEN f.mode = 'entry_exit' THEN f.asked_direction END) AS direction,
-               CASE coalesce(f.early_decision, d.pre_decision)
+               -- The phone keeps what it knew of an offline refusal; the upload carries the reason.
+               CASE WHEN f.offline_decision IS NOT NULL THEN NULL ELSE CASE coalesce(f.early_decision, d.pre_decision)
                  WHEN 'ambiguous' THEN jsonb_build_object('candidates',
                    (SELECT jsonb_agg(jsonb_build_object('id', mr -> 'id', 'display', matic_display(f.settings, mr -> 'data')))
                     FROM jsonb_array_elements(f.rows) AS mr))
@@ -200,7 +224,19 @@ final class ScanStore {
                    'device_id', d.state -> 'last_device_id', 'scanned_by', d.state -> 'last_scanned_by'))
                  WHEN 'rule' THEN jsonb_build_object('failed_condition', d.failed_condition || jsonb_build_object('index', d.failed_index))
                  WHEN 'invalid_input' THEN jsonb_build_object('input', d.bad_input)
-               END AS decision_detail,
+               END END AS decision_detail,
+               CASE WHEN coalesce(f.early_conflict, d.conflict_reason) IS NOT NULL THEN
+                 jsonb_build_object('reason', coalesce(f.early_conflict, d.conflict_reason))
+                 || CASE d.conflict_reason
+                      WHEN 'already_scanned' THEN jsonb_build_object('earlier_scan', jsonb_build_object(
+                        'id', d.state -> 'last_scan_id', 'scanned_at', d.state -> 'last_accepted_at',
+                        'device_id', d.state -> 'last_device_id', 'scanned_by', d.state -> 'last_scanned_by'))
+                      WHEN 'rule' THEN jsonb_build_object('failed_condition', d.failed_condition || jsonb_build_object('index', d.failed_index))
+                      WHEN 'invalid_input' THEN jsonb_build_object('input', d.bad_input)
+                      ELSE '{}'::jsonb END
+               END AS conflict,
+               -- A once row's first accepted scan keeps its place in the state (it won).
+               coalesce(d.newest AND d.conflict_reason IS DISTINCT FROM 'already_scanned', true) AS newest,
                coalesce(a.changes, '[]') AS cell_changes,
                a.cells
         FROM fresh f
@@ -221,17 +257,19 @@ final class ScanStore {
       inserted AS (
         INSERT INTO scan_history (id, workspace_id, table_id, column_id, column_name, barcode, normalized_barcode, status,
                                   matched_row_ids, matched_rows, source, device_id, metadata, scanned_at, created_by, pairing_id,
-                                  decision, direction, decision_detail, inputs, cell_changes, undo_state)
+                                  decision, direction, decision_detail, inputs, cell_changes, undo_state, offline, conflict)
         SELECT s.scan_id, s.workspace_id, s.table_id, s.column_id, s.column_name, s.barcode, s.normalized,
                CASE WHEN cardinality(s.row_ids) > 0 THEN 'success' ELSE 'failure' END,
                s.row_ids, s.rows, s.source, s.device_id, s.metadata, s.scanned_at, s.created_by, s.pairing_id,
-               s.decision, s.direction, s.decision_detail, s.inputs, s.cell_changes, s.undo_state
+               s.decision, s.direction, s.decision_detail, s.inputs, s.cell_changes, s.undo_state, s.offline, s.conflict
         FROM stage_one s
         ORDER BY s.ord
         ON CONFLICT (id) DO NOTHING
         RETURNING *
       ),
-      -- A once column's later scans of a row this statement accepted (and stored) are refused by it.
+      -- A once column's later scans of a row this statement accepted (and stored) are refused by
+      -- it; a later offline acceptance is not refused: it waits for the next statement, where
+      -- it is a conflict.
       later AS (
         SELECT f.*, jsonb_build_object('earlier_scan', jsonb_build_object(
                  'id', i.id, 'scanned_at', matic_json_time(i.scanned_at), 'device_id', i.device_id, 'scanned_by', fa.scanner)) AS detail
@@ -240,7 +278,7 @@ final class ScanStore {
         JOIN sequenced fs1 ON fs1.row_id = s.row_id AND fs1.ord = s.first_accepted_ord
         JOIN fresh fa ON fa.ord = fs1.ord
         JOIN inserted i ON i.id = fs1.scan_id
-        WHERE s.ord > s.first_accepted_ord AND s.mode = 'once' AND fs1.column_id = s.column_id
+        WHERE s.ord > s.first_accepted_ord AND s.mode = 'once' AND fs1.column_id = s.column_id AND f.offline_decision IS NULL
       ),
       inserted_later AS (
         INSERT INTO scan_history (id, workspace_id, table_id, column_id, column_name, barcode, normalized_barcode, status,
@@ -256,16 +294,23 @@ final class ScanStore {
       ),
       -- Per row and column, the accepted scans stored by this statement.
       accepted_scans AS (
-        SELECT u.row_id, s.column_id, s.ord, s.scan_id, s.scanned_at, s.device_id, s.scanner, s.direction, s.cells
+        SELECT u.row_id, s.column_id, s.ord, s.scan_id, s.scanned_at, s.device_id, s.scanner, s.direction, s.cells, s.newest
         FROM inserted i
         JOIN stage_one s ON s.scan_id = i.id
         CROSS JOIN LATERAL unnest(CASE WHEN s.plain THEN s.row_ids ELSE ARRAY[s.decided_row_id] END) AS u(row_id)
         WHERE s.decision = 'accepted'
       ),
+      -- Per row and column, the state the accepted scans leave. The state follows the newest
+      -- accepted scan by scan time: a scan decided here is the newest by definition (it was
+      -- decided on the current state); an offline scan older than the state's last accepted
+      -- scan counts, but leaves inside and last_* as they are, so entry/exit ends as if the
+      -- scans had arrived in scan-time order.
       column_states AS (
         SELECT a.row_id, a.column_id, count(*) AS scans, max(a.scanned_at) AS last_at,
                coalesce((l.scan_state -> a.column_id::text ->> 'accepted')::int, 0) AS accepted_before,
                coalesce((l.scan_state -> a.column_id::text ->> 'inside')::boolean, false) AS inside_before,
+               l.scan_state -> a.column_id::text AS state_before,
+               bool_or(a.newest) AS newest,
                (array_agg(a.direction ORDER BY a.ord DESC))[1] AS direction,
                (array_agg(a.scan_id ORDER BY a.ord DESC))[1] AS last_scan_id,
                (array_agg(a.scanned_at ORDER BY a.ord DESC))[1] AS last_scanned_at,
@@ -279,15 +324,18 @@ final class ScanStore {
       ),
       row_changes AS (
         SELECT c.row_id, sum(c.scans)::int AS scans, max(c.last_at) AS last_at,
-               jsonb_object_agg(c.column_id::text, jsonb_build_object(
+               jsonb_object_agg(c.column_id::text, CASE WHEN c.newest THEN jsonb_build_object(
                  'accepted', c.accepted_before + c.scans,
-                 'inside', coalesce(c.direction = 'entry', c.inside_before),
+                 'inside', c.inside_after,
                  'last_scan_id', c.last_scan_id,
                  'last_accepted_at', matic_json_time(c.last_scanned_at),
                  'last_device_id', c.last_device_id,
-                 'last_scanned_by', c.last_scanner)) AS states,
+                 'last_scanned_by', c.last_scanner)
+                 ELSE c.state_before || jsonb_build_object('accepted', c.accepted_before + c.scans) END) AS states,
                (array_agg(c.cells) FILTER (WHERE c.cells IS NOT NULL AND c.cells <> '{}'))[1] AS cells
-        FROM column_states c
+        FROM (SELECT cs.*, CASE WHEN cs.newest THEN coalesce(cs.direction = 'entry', cs.inside_before)
+                                ELSE cs.inside_before END AS inside_after
+              FROM column_states cs) c
         GROUP BY c.row_id
       ),
       counted AS (
@@ -301,30 +349,33 @@ final class ScanStore {
         WHERE r.id = c.row_id
       ),
       stored AS (
-        SELECT column_id, table_id, decision, scanned_at FROM inserted
+        SELECT column_id, table_id, decision, scanned_at, conflict IS NOT NULL AS conflicted FROM inserted
         UNION ALL
-        SELECT column_id, table_id, decision, scanned_at FROM inserted_later
+        SELECT column_id, table_id, decision, scanned_at, false FROM inserted_later
       ),
       column_tallies AS (
         SELECT s.column_id, min(s.table_id::text)::uuid AS table_id,
                count(*) FILTER (WHERE s.decision = 'accepted') AS accepted, max(s.scanned_at) AS last_at,
+               count(*) FILTER (WHERE s.conflicted) AS conflicts,
                coalesce((SELECT jsonb_object_agg(r.decision, r.n)
                          FROM (SELECT x.decision, count(*) AS n FROM stored x
                                WHERE x.column_id = s.column_id AND x.decision <> 'accepted' GROUP BY x.decision) r), '{}') AS refused,
                -- Live rows only (V17_1): a plain column's row archived while this statement waited for it.
                coalesce((SELECT count(*) FROM column_states c
                          WHERE c.column_id = s.column_id AND c.accepted_before = 0 AND NOT c.is_archived), 0) AS rows_accepted,
-               coalesce((SELECT sum(coalesce(c.direction = 'entry', c.inside_before)::int - c.inside_before::int)
+               coalesce((SELECT sum(CASE WHEN c.newest THEN coalesce(c.direction = 'entry', c.inside_before)
+                                         ELSE c.inside_before END::int - c.inside_before::int)
                          FROM column_states c WHERE c.column_id = s.column_id AND NOT c.is_archived), 0) AS inside
         FROM stored s
         GROUP BY s.column_id
       ),
       tallied AS (
         INSERT INTO scan_counters AS c (column_id, shard, table_id, rows_accepted, inside, accepted, refused, last_scan_at,
-                                        minute_slots, minute_accepted)
+                                        minute_slots, minute_accepted, conflicts)
         SELECT t.column_id, matic_counter_shard(), t.table_id, t.rows_accepted, t.inside, t.accepted, t.refused, t.last_at,
                matic_ring_slots(array_fill(-1::bigint, ARRAY[60]), matic_epoch_minute(now()), t.accepted),
-               matic_ring_counts(array_fill(0::bigint, ARRAY[60]), array_fill(-1::bigint, ARRAY[60]), matic_epoch_minute(now()), t.accepted)
+               matic_ring_counts(array_fill(0::bigint, ARRAY[60]), array_fill(-1::bigint, ARRAY[60]), matic_epoch_minute(now()), t.accepted),
+               t.conflicts
         FROM column_tallies t
         ON CONFLICT (column_id, shard) DO UPDATE SET
           rows_accepted = c.rows_accepted + EXCLUDED.rows_accepted,
@@ -332,6 +383,7 @@ final class ScanStore {
           accepted = c.accepted + EXCLUDED.accepted,
           refused = matic_add_counts(c.refused, EXCLUDED.refused),
           last_scan_at = greatest(c.last_scan_at, EXCLUDED.last_scan_at),
+          conflicts = c.conflicts + EXCLUDED.conflicts,
           minute_accepted = matic_ring_counts(c.minute_accepted, c.minute_slots, matic_epoch_minute(now()), EXCLUDED.accepted),
           minute_slots = matic_ring_slots(c.minute_slots, matic_epoch_minute(now()), EXCLUDED.accepted)
       )
@@ -409,6 +461,7 @@ final class ScanStore {
     UUID[] rowIds = new UUID[n];
     String[] directions = new String[n];
     String[] inputs = new String[n];
+    String[] offline = new String[n];
     for (int i = 0; i < n; i++) {
       ScanRequest scan = scans.get(i);
       ord[i] = i;
@@ -426,6 +479,7 @@ final class ScanStore {
       rowIds[i] = scan.rowId();
       directions[i] = scan.direction();
       inputs[i] = scan.inputs() == null ? null : scan.inputs().encode();
+      offline[i] = scan.offline() == null ? null : scan.offline().toJson().encode();
     }
     Tuple params = Tuple.tuple()
         .addArrayOfInteger(ord)
@@ -443,7 +497,8 @@ final class ScanStore {
         .addArrayOfUUID(pairings)
         .addArrayOfUUID(rowIds)
         .addArrayOfString(directions)
-        .addArrayOfString(inputs);
+        .addArrayOfString(inputs)
+        .addArrayOfString(offline);
     return client.preparedQuery(RECORD_SCANS).execute(params)
         .compose(rows -> outcomes(scans, rows, round));
   }
@@ -594,6 +649,8 @@ final class ScanStore {
         .put("decision_detail", row.getValue("decision_detail"))
         .put("inputs", row.getValue("inputs"))
         .put("cell_changes", row.getValue("cell_changes"))
+        .put("offline", row.getValue("offline"))
+        .put("conflict", row.getValue("conflict"))
         .put("undo", row.getOffsetDateTime("undone_at") == null ? null : undoJson(row));
   }
 

@@ -48,17 +48,19 @@ final class SqlValues {
    * {@code {<name>: [...], next_cursor}}, the cursor (the last item's sort key and id) only when
    * the extra row shows another page follows.
    */
-  static JsonObject page(RowSet<Row> rows, int limit, String name, Function<Row, Object> item, Function<Row, String> sortKey) {
+  static JsonObject page(Iterable<Row> rows, int limit, String name, Function<Row, Object> item, Function<Row, String> sortKey) {
     JsonArray items = new JsonArray();
     Row last = null;
+    boolean more = false;
     for (Row row : rows) {
       if (items.size() == limit) {
+        more = true;
         break;
       }
       items.add(item.apply(row));
       last = row;
     }
-    String next = rows.size() > limit && last != null ? new Cursor(sortKey.apply(last), last.getUUID("id")).encode() : null;
+    String next = more && last != null ? new Cursor(sortKey.apply(last), last.getUUID("id")).encode() : null;
     return new JsonObject().put(name, items).put("next_cursor", next);
   }
 }

@@ -25,6 +25,7 @@ final class StatusStore {
              coalesce(sum(c.inside), 0)::bigint AS inside,
              coalesce(sum(c.accepted), 0)::bigint AS accepted,
              coalesce(sum(c.undone), 0)::bigint AS undone,
+             coalesce(sum(c.conflicts), 0)::bigint AS conflicts,
              max(c.last_scan_at) AS last_scan_at,
              (SELECT coalesce(jsonb_object_agg(x.k, x.n), '{}')
               FROM (SELECT e.k, sum(e.v::bigint) AS n
@@ -99,6 +100,7 @@ final class StatusStore {
         .put("refused", refusedTotal)
         .put("refused_by_reason", refused)
         .put("undone", row.getLong("undone"))
+        .put("conflicts", row.getLong("conflicts"))
         .put("last_scan_at", SqlValues.time(row, "last_scan_at"))
         .put("accepted_per_minute", (JsonArray) row.getValue("per_minute"));
   }

@@ -137,6 +137,7 @@ public final class HttpVerticle extends VerticleBase {
       router.get("/api/scans").handler(caller).handler(scans::list);
       router.post("/api/scans/:scan_id/undo").handler(body).handler(caller).handler(scans::undo);
       router.get("/api/tables/:table_id/scan-status").handler(caller).handler(scans::status);
+      router.get("/api/tables/:table_id/conflicts").handler(caller).handler(scans::conflicts);
 
       // Files in and out. The upload is paused before the token check and read (spooled) only
       // once an import job exists for it; exports stream keyset pages with backpressure.

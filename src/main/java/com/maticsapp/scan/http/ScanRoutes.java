@@ -90,6 +90,15 @@ final class ScanRoutes {
     data.forward(ctx, Addresses.SCANS_LIST, query, 200);
   }
 
+  /** GET /api/tables/:table_id/conflicts?limit&before */
+  void conflicts(RoutingContext ctx) {
+    JsonObject query = new JsonObject()
+        .put("table_id", Requests.pathId(ctx, "table_id").toString())
+        .put("limit", Requests.intParam(ctx, "limit", 1, limits.pageMaxScans()))
+        .put("before", ctx.queryParams().get("before"));
+    data.forward(ctx, Addresses.SCANS_CONFLICTS, query, 200);
+  }
+
   /** POST /api/scans/:scan_id/undo with an optional body {@code {reason?}}. */
   void undo(RoutingContext ctx) {
     boolean empty = ctx.body().buffer() == null || ctx.body().buffer().length() == 0;

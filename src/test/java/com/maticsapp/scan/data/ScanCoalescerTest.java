@@ -268,7 +268,7 @@ class ScanCoalescerTest {
   }
 
   private static ScanRequest scan(String barcode, UUID id) {
-    return new ScanRequest(id, UUID.randomUUID(), null, "code", barcode, null, null, null, null, null, null, null, CALLER);
+    return new ScanRequest(id, UUID.randomUUID(), null, "code", barcode, null, null, null, null, null, null, null, null, CALLER);
   }
 
   private static JsonObject stored(ScanRequest scan) {

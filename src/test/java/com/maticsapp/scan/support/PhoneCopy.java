@@ -114,6 +114,12 @@ public final class PhoneCopy {
     return column;
   }
 
+  /** The copy as web/src/rules.js reads it: {@code {column, rows, cursor}}. */
+  public JsonObject toJson() {
+    return new JsonObject().put("column", column.copy()).put("cursor", cursor)
+        .put("rows", new JsonArray(rows.values().stream().map(JsonObject::copy).map(Object.class::cast).toList()));
+  }
+
   public String cursor() {
     return cursor;
   }

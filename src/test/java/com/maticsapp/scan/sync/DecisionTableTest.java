@@ -1,23 +1,20 @@
 package com.maticsapp.scan.sync;
 
+import com.maticsapp.scan.support.ReferenceRules;
 import com.maticsapp.scan.support.ServiceTest;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.SoftAssertions.assertSoftly;
@@ -30,8 +27,6 @@ import static org.assertj.core.api.SoftAssertions.assertSoftly;
  * failed condition and input. Skipped, saying so, only when no node is installed.
  */
 class DecisionTableTest extends ServiceTest {
-
-  private static final Path RULES = Path.of("web", "src", "rules.js");
 
   /** The cells a case's rows use that need another type than text. */
   private static final Map<String, String> DEFAULT_TYPES = Map.of("paid", "boolean");
@@ -166,31 +161,7 @@ class DecisionTableTest extends ServiceTest {
   }
 
   private static List<JsonObject> runNode(List<JsonObject> cases) throws IOException, InterruptedException {
-    Path input = Files.createTempFile("decision-cases", ".json");
-    Path script = Files.createTempFile("run-rules", ".mjs");
-    try {
-      Files.writeString(input, new JsonArray(new ArrayList<>(cases)).encode());
-      try (InputStream in = DecisionTableTest.class.getClassLoader().getResourceAsStream("decisions/run-rules.mjs")) {
-        Files.write(script, in.readAllBytes());
-      }
-      Process node;
-      try {
-        node = new ProcessBuilder("node", script.toString(), RULES.toAbsolutePath().toString(), input.toString())
-            .redirectErrorStream(false).start();
-      } catch (IOException noNode) {
-        Assumptions.abort("node is not installed, so web/src/rules.js cannot be held to the decision table: " + noNode.getMessage());
-        throw noNode;
-      }
-      String out = new String(node.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      String err = new String(node.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-      assertThat(node.waitFor(60, TimeUnit.SECONDS)).isTrue();
-      assertThat(node.exitValue()).as("node: %s", err).isZero();
-      JsonArray decided = new JsonArray(out.trim());
-      return decided.stream().map(JsonObject.class::cast).toList();
-    } finally {
-      Files.deleteIfExists(input);
-      Files.deleteIfExists(script);
-    }
+    return ReferenceRules.run("run-rules.mjs", new JsonArray(new ArrayList<>(cases))).stream().map(JsonObject.class::cast).toList();
   }
 
   private static JsonObject resource(String name) throws IOException {

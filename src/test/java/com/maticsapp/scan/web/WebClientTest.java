@@ -253,21 +253,19 @@ class WebClientTest extends ServiceTest {
       phone.offline(false);
       phone.text("#connection", "Online");
       phone.text("#queue-size", "0");
-      // The service's decision stands; where it differs from the phone's, the phone says so.
+      // The door's decisions stand; OFF-5, let in twice, is a conflict, and the phone says so.
       phone.text("#conflict-count", "1 conflict");
       phone.text("#recent-list", "conflict");
       phone.screenshot("phone-conflict");
-      // The desk shows the conflicts as the service counts them: the door's numbers' own count
-      // where they carry one, else the devices' (each counts the conflicts its uploads caused).
-      JsonObject numbers = doorNumbers();
-      long conflicts = numbers.containsKey("conflicts") ? numbers.getLong("conflicts")
-          : service.get("/api/tables/" + tableId + "/devices").bodyAsJsonObject().getJsonArray("devices").stream()
-              .mapToLong(d -> ((JsonObject) d).getLong("conflicts_caused")).sum();
+      // The desk shows the service's count of conflicts, and the conflict in its feed.
+      assertThat(doorNumbers().getLong("conflicts")).isEqualTo(1);
       try (Browser desk = Browser.desk()) {
         desk.open(deskUrl);
         desk.text("#stream-state", "live");
         desk.text("#device-list", "Door offline");
-        desk.waitFor("the desk shows the service's conflicts", d -> desk.find("#stat-conflicts").getText().equals(Long.toString(conflicts)));
+        desk.waitFor("the desk shows the service's conflicts", d -> desk.find("#stat-conflicts").getText().equals("1"));
+        desk.text("#feed", "CONFLICT");
+        desk.screenshot("desk-conflict");
       }
 
       List<JsonObject> synced = phoneScans();
@@ -275,7 +273,10 @@ class WebClientTest extends ServiceTest {
       assertThat(synced.stream().map(s -> s.getString("id")).distinct()).hasSize(6);
       assertThat(synced.stream().map(s -> s.getString("barcode") + " " + s.getString("decision")).sorted().toList())
           .containsExactly("OFF-1 accepted", "OFF-1 already_scanned", "OFF-2 accepted", "OFF-3 accepted",
-              "OFF-4 accepted", "OFF-5 already_scanned");
+              "OFF-4 accepted", "OFF-5 accepted");
+      assertThat(synced).allSatisfy(scan -> assertThat(scan.getJsonObject("offline")).as("uploaded as decided offline").isNotNull());
+      assertThat(synced.stream().filter(scan -> scan.getValue("conflict") != null).map(scan -> scan.getString("barcode")).toList())
+          .containsExactly("OFF-5");
       assertThat(database.text("SELECT count(*) FROM scan_history WHERE barcode LIKE 'OFF-%'")).isEqualTo("7");
     }
   }
