@@ -100,7 +100,7 @@ class BarcodeLookupTest extends ServiceTest {
     assertThat(plan).doesNotContain("Seq Scan on table_rows").doesNotContain("Seq Scan on barcode_values");
 
     String scanPlan = explain(ScanStore.RECORD_SCANS, "'{0}', '{" + UUID.randomUUID() + "}', '{" + tableId + "}', "
-        + "'{NULL}', '{code}', '{ITEM-054321}', '{NULL}', '{NULL}', '{NULL}', '{NULL}', 100, '{user-1}', '{NULL}', '{NULL}', '{NULL}', '{NULL}'");
+        + "'{NULL}', '{code}', '{ITEM-054321}', '{NULL}', '{NULL}', '{NULL}', '{NULL}', 100, '{user-1}', '{NULL}', '{NULL}', '{NULL}', '{NULL}', '{NULL}'");
     assertThat(scanPlan).contains("barcode_values_pkey");
     assertThat(scanPlan).doesNotContain("Seq Scan on table_rows").doesNotContain("Seq Scan on barcode_values");
   }
