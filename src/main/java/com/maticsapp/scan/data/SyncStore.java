@@ -124,7 +124,10 @@ final class SyncStore {
 """ + ROW_DOC + """
        AS doc
         FROM target
-        JOIN table_rows r ON r.table_id = target.table_id
+        -- $1, not target.table_id: with the table named by a parameter the planner walks
+        -- table_rows_page from the keyset and stops after $12 rows; joined to the CTE's value
+        -- it read and sorted the whole rest of the table for every page.
+        JOIN table_rows r ON r.table_id = $1
         CROSS JOIN LATERAL (
 """ + ROW_VALUES + """
       ) v
@@ -166,7 +169,7 @@ final class SyncStore {
       ),
       recent AS MATERIALIZED (
         SELECT ch.kind, ch.row_id, ch.value
-        FROM judged JOIN table_changes ch ON ch.table_id = judged.table_id
+        FROM judged JOIN table_changes ch ON ch.table_id = $1
                                            AND ch.changed_xid >= pg_snapshot_xmin($9::text::pg_snapshot)
         WHERE judged.allowed AND judged.stale IS NULL AND NOT pg_visible_in_snapshot(ch.changed_xid, $9::text::pg_snapshot)
           AND (ch.kind = 'row' OR (ch.kind = 'value' AND ch.column_id = judged.column_id))

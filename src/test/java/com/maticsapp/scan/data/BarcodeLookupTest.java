@@ -105,6 +105,16 @@ class BarcodeLookupTest extends ServiceTest {
     assertThat(scanPlan).doesNotContain("Seq Scan on table_rows").doesNotContain("Seq Scan on barcode_values");
   }
 
+  @Test
+  void aSnapshotPageWalksTheRowIndexFromItsKeysetInsteadOfSortingTheTable() throws Exception {
+    // Late in the table, where a plan that reads and sorts "everything after the keyset" costs
+    // the most: the page must be an index walk of table_rows_page that stops after its limit.
+    String code = Fixtures.columnId(table, "code");
+    String plan = explain(SyncStore.SNAPSHOT_PAGE, "'" + tableId + "', '" + code + "', 'user-1', NULL, NULL, NULL, NULL, NULL, false, "
+        + (ROWS / 2) + ", '00000000-0000-0000-0000-000000000000', 1000");
+    assertThat(plan).contains("table_rows_page").doesNotContain("Seq Scan on table_rows");
+  }
+
   private String normalize(String mode, String raw) {
     try (Connection connection = database.connect();
          PreparedStatement statement = connection.prepareStatement("SELECT matic_normalize_barcode(?, ?)")) {
