@@ -4,7 +4,7 @@
 # per second with and without snapshots streaming. One fresh database on the test server
 # (MATIC_TEST_DATABASE_URL, else 127.0.0.1:5432). See docs/benchmarks.md.
 #
-#   bench/snapshot.sh [--rows 100000] [--runs 5] [--seconds 10] [--scanners 32]
+#   bench/snapshot.sh [--rows 100000] [--runs 5] [--seconds 10] [--scanners 32] [--page-rows 1000]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

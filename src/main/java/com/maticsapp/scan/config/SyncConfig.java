@@ -14,7 +14,7 @@ public record SyncConfig(int snapshotPageRows, int deltaMaxRows, Duration change
 
   static SyncConfig from(ConfigReader sync) {
     return new SyncConfig(
-        sync.integer("snapshotPageRows", 1_000, 10, 10_000),
+        sync.integer("snapshotPageRows", 500, 10, 10_000),
         sync.integer("deltaMaxRows", 5_000, 10, 100_000),
         sync.duration("changeRetention", Duration.ofHours(168), Duration.ofSeconds(1), Duration.ofDays(3650)),
         sync.duration("pruneInterval", Duration.ofMinutes(10), Duration.ofMillis(100), Duration.ofDays(1)));
