@@ -47,7 +47,7 @@ def scan(i):
         6: f"ARRAY[{code(i)}]", 7: "ARRAY[NULL::timestamptz]", 8: "ARRAY['bench']",
         9: "ARRAY['pgbench']", 10: "ARRAY[NULL::text]", 11: "100",
         12: "ARRAY['bench-user']", 13: "ARRAY[NULL::uuid]", 14: "ARRAY[NULL::uuid]",
-        15: "ARRAY[NULL::text]", 16: "ARRAY[NULL::text]"})
+        15: "ARRAY[NULL::text]", 16: "ARRAY[NULL::text]", 17: "ARRAY[NULL::text]"})
 
 
 def sets(i):
