@@ -187,8 +187,9 @@ final class ScanStore {
       ),
       -- The cells the accepting scan's actions set ({column: value}) and what they change. A
       -- conflict changes no cells, nor does an offline scan older than the row's last accepted
-      -- one (the newer scan's cells stand): the desk settles it.
-      acted AS (
+      -- one (the newer scan's cells stand): the desk settles it. MATERIALIZED: referenced once,
+      -- it would be inlined into the nested loop below and worked out again for every scan.
+      acted AS MATERIALIZED (
         SELECT s.ord,
                coalesce(jsonb_object_agg(v.col, v.val) FILTER (WHERE v.col IS NOT NULL), '{}') AS cells,
                coalesce(jsonb_agg(jsonb_build_object('row_id', s.row_id, 'column', v.col,
