@@ -145,6 +145,12 @@ public final class Addresses {
   // Import, export, table editing and erasure (docs/event-bus.md, "Lists in, results out").
   /** {@code {table_id, format?, mode?, key?, ...ImportRequest}} → the job, status "receiving"; 409 while another import of the table is active. */
   public static final String IMPORTS_CREATE = "data.imports.create";
+  /**
+   * {@code {workspace_id, name, barcode, normalization?, options, file?}} → the new table, its
+   * columns inferred from the spooled file's header and first rows; without {@code file}, only
+   * whether the caller may (answered before the upload is read). Editors of the workspace.
+   */
+  public static final String TABLES_CREATE_FROM_FILE = "data.tables.create-from-file";
   /** {@code {job_id, file, wait?}} → the job running (or, with wait, finished); the file is the spooled upload, deleted afterwards. */
   public static final String IMPORTS_RUN = "data.imports.run";
   /** {@code {job_id, reason}} → the job, failed: its upload did not complete. */

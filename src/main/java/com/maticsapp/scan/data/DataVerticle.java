@@ -79,7 +79,7 @@ public final class DataVerticle extends VerticleBase {
     DatabaseProbe probe = new DatabaseProbe(client, config, activity, registry);
     // Operations whose statements may write webhook events tell the dispatcher once they committed.
     OutboxSignals outbox = new OutboxSignals(vertx.eventBus());
-    ImportOperations imports = new ImportOperations(vertx, new ImportStore(client), access, config.transfer(), outbox);
+    ImportOperations imports = new ImportOperations(vertx, new ImportStore(client), access, config.transfer(), outbox, new TableStore(client));
     erasure = new ErasureOperations(vertx, new ErasureStore(client), access, config.transfer());
     TableEditOperations edits = new TableEditOperations(vertx, new TableEditStore(client), new TableStore(client),
         new ColumnStore(client), access, config.transfer());
@@ -121,6 +121,7 @@ public final class DataVerticle extends VerticleBase {
     bus.serve(Addresses.DEVICES_LIST, sync::listDevices);
     bus.serve(Addresses.DEVICES_REVOKE, sync::revokeDevice);
     bus.serve(Addresses.IMPORTS_CREATE, imports::create);
+    bus.serve(Addresses.TABLES_CREATE_FROM_FILE, imports::createTableFromFile);
     bus.serve(Addresses.IMPORTS_RUN, imports::run);
     bus.serve(Addresses.IMPORTS_ABORT, imports::abort);
     bus.serve(Addresses.IMPORTS_GET, imports::get);

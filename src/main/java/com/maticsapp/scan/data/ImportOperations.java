@@ -38,9 +38,15 @@ final class ImportOperations {
   private final AccessStore access;
   private final TransferConfig transfer;
   private final OutboxSignals outbox;
+  private final TableStore tables;
 
-  ImportOperations(Vertx vertx, ImportStore store, AccessStore access, TransferConfig transfer, OutboxSignals outbox) {
+  /** Rows read to infer a new table's column types from its file. */
+  static final int INFERENCE_SAMPLE_ROWS = 1_000;
+
+  ImportOperations(Vertx vertx, ImportStore store, AccessStore access, TransferConfig transfer, OutboxSignals outbox,
+                   TableStore tables) {
     this.vertx = vertx;
+    this.tables = tables;
     this.outbox = outbox;
     this.store = store;
     this.access = access;
@@ -77,6 +83,48 @@ final class ImportOperations {
           Future<JsonObject> finished = new Run(jobId, request, path).start();
           return Boolean.TRUE.equals(wait) ? finished : Future.succeededFuture(job);
         });
+  }
+
+  /**
+   * {@link Addresses#TABLES_CREATE_FROM_FILE}: {@code {workspace_id, name, barcode, normalization?,
+   * options, file?}} → the new table, its columns inferred from the file's header and first
+   * {@value #INFERENCE_SAMPLE_ROWS} rows ({@link ColumnInference}); the file stays where it is,
+   * for the import that follows. Without {@code file}, only checks that the caller may create a
+   * table in the workspace and that the request is valid (asked before the upload is read).
+   */
+  Future<JsonObject> createTableFromFile(Caller caller, JsonObject body) {
+    Fields fields = Fields.of(body);
+    UUID workspaceId = fields.uuid("workspace_id", true);
+    String name = fields.string("name", true, 200);
+    String barcode = fields.string("barcode", true, 200);
+    String normalization = fields.string("normalization", false, 10);
+    if (normalization != null && !com.maticsapp.scan.contract.CreateTable.NORMALIZATIONS.contains(normalization)) {
+      fields.error("normalization", "must be exact or gtin");
+    }
+    String file = fields.string("file", false, 4096);
+    JsonObject options = body.getValue("options") instanceof JsonObject given ? given.copy() : new JsonObject();
+    if (options.containsKey("mode") || options.containsKey("key") || options.containsKey("archive_missing")) {
+      fields.error("mode", "a new table is filled by appending: mode, key and archive_missing do not apply");
+    }
+    fields.throwIfInvalid();
+    // The reader's settings (format, delimiter, encoding, sheet...) checked as for any import.
+    ImportRequest reading = ImportRequest.parse(options.put("table_id", workspaceId.toString()));
+    return access.whenAllowedInWorkspace(caller, workspaceId, Permission.EDIT, () -> {
+      if (file == null) {
+        return Future.succeededFuture(new JsonObject().put("workspace_id", workspaceId.toString()));
+      }
+      return vertx.executeBlocking(() -> {
+        try (SheetReader reader = SheetReader.open(Path.of(file), reading)) {
+          List<String> header = reader.header();
+          List<List<String>> sample = new ArrayList<>();
+          for (SheetReader.SourceRow row = reader.next(); row != null && sample.size() < INFERENCE_SAMPLE_ROWS; row = reader.next()) {
+            sample.add(row.cells());
+          }
+          return ColumnInference.columns(header, sample, barcode, normalization == null ? "exact" : normalization);
+        }
+      }, false).compose(columns -> tables.createTable(com.maticsapp.scan.contract.CreateTable.parse(new JsonObject()
+          .put("workspace_id", workspaceId.toString()).put("name", name).put("columns", columns)), caller));
+    });
   }
 
   /** {@code {job_id, reason}}: the upload broke off; the job ends as failed. */

@@ -142,6 +142,7 @@ public final class HttpVerticle extends VerticleBase {
       // Files in and out. The upload is paused before the token check and read (spooled) only
       // once an import job exists for it; exports stream keyset pages with backpressure.
       router.post("/api/tables/:table_id/import").handler(transfers::pause).handler(caller).handler(transfers::importFile);
+      router.post("/api/workspaces/:workspace_id/tables/import").handler(transfers::pause).handler(caller).handler(transfers::createTableFromFile);
       router.get("/api/imports/:job_id").handler(caller).handler(transfers::getImport);
       router.get("/api/tables/:table_id/export").handler(caller).handler(transfers::exportTable);
       router.get("/api/scans/export").handler(caller).handler(transfers::exportScans);

@@ -67,13 +67,10 @@ final class TransferRoutes {
   void importFile(RoutingContext ctx) {
     HttpServerRequest request = ctx.request();
     UUID tableId = Requests.pathId(ctx, "table_id");
-    String length = request.getHeader(HttpHeaders.CONTENT_LENGTH);
-    if (length != null && parseLong(length) > transfer.importMaxBytes()) {
-      tooLarge(ctx);
+    Map<String, String> query = uploadQuery(ctx);
+    if (query == null) {
       return;
     }
-    Map<String, String> query = new HashMap<>();
-    ctx.queryParams().forEach(query::putIfAbsent);
     boolean wait = "true".equalsIgnoreCase(query.get("wait"));
     JsonObject options = ImportRequest.fromQuery(tableId, query, request.getHeader(HttpHeaders.CONTENT_TYPE));
     data.request(ctx, Addresses.IMPORTS_CREATE, options)
@@ -88,6 +85,79 @@ final class TransferRoutes {
           }
           responses.failure(ctx, failure);
         });
+  }
+
+  /**
+   * POST /api/workspaces/:workspace_id/tables/import?name&barcode&normalization&format&…&wait: a
+   * new table made from the file (columns from its header, types from its first rows) and the
+   * file imported into it. The caller's right to create tables is checked before the upload is
+   * read. With {@code wait}, a file that fails to import leaves no table behind (it is deleted,
+   * and the answer is the import's 422); without, the table is answered at once with its
+   * running import (202), and stays, empty, if the import fails.
+   */
+  void createTableFromFile(RoutingContext ctx) {
+    HttpServerRequest request = ctx.request();
+    UUID workspaceId = Requests.pathId(ctx, "workspace_id");
+    Map<String, String> query = uploadQuery(ctx);
+    if (query == null) {
+      return;
+    }
+    boolean wait = "true".equalsIgnoreCase(query.get("wait"));
+    JsonObject table = new JsonObject().put("workspace_id", workspaceId.toString())
+        .put("name", query.remove("name")).put("barcode", query.remove("barcode"));
+    String normalization = query.remove("normalization");
+    if (normalization != null) {
+      table.put("normalization", normalization);
+    }
+    JsonObject options = ImportRequest.fromQuery(workspaceId, query, request.getHeader(HttpHeaders.CONTENT_TYPE));
+    options.remove("table_id");
+    table.put("options", options);
+    data.request(ctx, Addresses.TABLES_CREATE_FROM_FILE, table)
+        .compose(allowed -> spool(ctx, null))
+        .compose(file -> data.request(ctx, Addresses.TABLES_CREATE_FROM_FILE, table.copy().put("file", file), transfer.importDeadline())
+            .recover(failure -> vertx.fileSystem().delete(file).transform(deleted -> Future.<JsonObject>failedFuture(failure)))
+            .compose(created -> data.request(ctx, Addresses.IMPORTS_CREATE, options.copy().put("table_id", created.getString("id")))
+                .compose(job -> data.request(ctx, Addresses.IMPORTS_RUN,
+                    new JsonObject().put("job_id", job.getString("id")).put("file", file).put("wait", wait), transfer.importDeadline()))
+                .compose(job -> answerCreated(ctx, created, job, wait))))
+        .onFailure(failure -> {
+          if (!(failure instanceof Upload)) {
+            responses.failure(ctx, failure);
+          }
+        });
+  }
+
+  /** 201 (or 202 while it runs) with {table, import}; a failed waited-for import deletes the table and is its 422. */
+  private Future<Void> answerCreated(RoutingContext ctx, JsonObject table, JsonObject job, boolean wait) {
+    if (wait && "failed".equals(job.getString("status"))) {
+      return data.request(ctx, Addresses.TABLES_DELETE, new JsonObject().put("table_id", table.getString("id")))
+          .transform(deleted -> {
+            if (deleted.failed()) {
+              log.warn("could not delete table {} after its import failed: {}", table.getString("id"), deleted.cause().toString());
+            }
+            answerJob(ctx, job, true);
+            return Future.<Void>succeededFuture();
+          });
+    }
+    if (wait) {
+      ctx.response().putHeader(HttpHeaders.LOCATION, "/api/tables/" + table.getString("id"));
+    } else {
+      ctx.response().putHeader(HttpHeaders.LOCATION, "/api/imports/" + job.getString("id"));
+    }
+    responses.json(ctx, wait ? 201 : 202, new JsonObject().put("table", table).put("import", job));
+    return Future.succeededFuture();
+  }
+
+  /** An upload's query parameters (first of each); null when its Content-Length is too large (answered 413). */
+  private Map<String, String> uploadQuery(RoutingContext ctx) {
+    String length = ctx.request().getHeader(HttpHeaders.CONTENT_LENGTH);
+    if (length != null && parseLong(length) > transfer.importMaxBytes()) {
+      tooLarge(ctx);
+      return null;
+    }
+    Map<String, String> query = new HashMap<>();
+    ctx.queryParams().forEach(query::putIfAbsent);
+    return query;
   }
 
   /** The body into a temporary file, pausing the request whenever the file's write queue is full. */
@@ -135,6 +205,9 @@ final class TransferRoutes {
     Future<Void> closed = file == null ? Future.succeededFuture() : file.close();
     closed.eventually(() -> vertx.fileSystem().delete(path))
         .onFailure(failure -> log.warn("could not remove the spooled upload of import {}: {}", jobId, failure.toString()));
+    if (jobId == null) {
+      return; // a table from a file: no job exists before its upload is complete
+    }
     data.request(ctx, Addresses.IMPORTS_ABORT, new JsonObject().put("job_id", jobId).put("reason", reason))
         .onFailure(failure -> log.warn("could not end import {} after its upload failed: {}", jobId, failure.toString()));
   }
