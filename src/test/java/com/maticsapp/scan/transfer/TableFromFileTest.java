@@ -1,6 +1,8 @@
 package com.maticsapp.scan.transfer;
 
+import com.maticsapp.scan.support.RunningService;
 import com.maticsapp.scan.support.ServiceTest;
+import com.maticsapp.scan.support.SseStream;
 import com.maticsapp.scan.support.Tokens;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
@@ -10,7 +12,9 @@ import io.vertx.ext.web.client.HttpResponse;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -21,6 +25,12 @@ import static org.assertj.core.api.Assertions.assertThat;
  * a bad file leaves no table; strangers and bad requests are refused before the upload is read.
  */
 class TableFromFileTest extends ServiceTest {
+
+  /** Small chunks, so an import of a thousand rows reports its progress ten times. */
+  @Override
+  protected Map<String, String> environment() {
+    return Map.of("IMPORT_CHUNK_ROWS", "100");
+  }
 
   private static final String ATTENDEES = """
       \uFEFFTicket;First name;E-mail;Paid;Seats;Registered;Note
@@ -90,6 +100,44 @@ class TableFromFileTest extends ServiceTest {
         .sendBuffer(Buffer.buffer(ATTENDEES)).await();
     assertThat(stranger.statusCode()).isIn(403, 404);
     assertThat(database.count("SELECT count(*) FROM data_tables")).isEqualTo(tablesBefore);
+  }
+
+  @Test
+  void aRunningImportReportsItsProgressOnTheTablesLiveStream() {
+    String tableId = fixtures.table().getString("id");
+    String path = "/api/tables/" + tableId + "/scans/stream?access_token=" + Tokens.user(RunningService.USER);
+    try (SseStream stream = SseStream.open(service.vertx(), service.port(), path, null)) {
+      assertThat(stream.status()).isEqualTo(200);
+      next(stream, "ready");
+      StringBuilder csv = new StringBuilder("code,name\n");
+      for (int i = 0; i < 1_000; i++) {
+        csv.append("P-").append(i).append(",Item ").append(i).append('\n');
+      }
+      HttpResponse<Buffer> imported = service.raw(HttpMethod.POST, "/api/tables/" + tableId + "/import?wait=true", "text/csv",
+          Buffer.buffer(csv.toString()));
+      assertThat(imported.statusCode()).as(imported.bodyAsString()).isEqualTo(200);
+      String jobId = imported.bodyAsJsonObject().getString("id");
+      List<JsonObject> progress = new ArrayList<>();
+      JsonObject last;
+      do {
+        last = next(stream, "import").json();
+        progress.add(last);
+      } while (!"succeeded".equals(last.getString("status")));
+      assertThat(progress).allSatisfy(event -> assertThat(event.getString("id")).isEqualTo(jobId));
+      List<Long> read = progress.stream().filter(event -> "running".equals(event.getString("status")))
+          .map(event -> event.getLong("rows_read")).toList();
+      assertThat(read).as("rows read, chunk by chunk, as the import runs").hasSizeGreaterThanOrEqualTo(5).isSorted();
+      assertThat(read.get(0)).isLessThan(1_000L);
+      assertThat(last.getLong("rows_staged")).isEqualTo(1_000L);
+    }
+  }
+
+  private static SseStream.Frame next(SseStream stream, String event) {
+    SseStream.Frame frame;
+    do {
+      frame = stream.next(java.time.Duration.ofSeconds(10));
+    } while (frame.isComment() || !event.equals(frame.event()));
+    return frame;
   }
 
   @Test
