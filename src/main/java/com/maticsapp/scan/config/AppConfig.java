@@ -192,10 +192,10 @@ public record AppConfig(
             requestTimeout,
             http.duration("retryAfter", Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofHours(1)),
             new Deadlines(
-                deadlines.duration("lookup", requestTimeout, Duration.ofMillis(100), Duration.ofMinutes(10)),
+                deadlines.duration("lookup", Duration.ofSeconds(5), Duration.ofMillis(100), Duration.ofMinutes(10)),
                 deadlines.duration("scan", requestTimeout, Duration.ofMillis(100), Duration.ofMinutes(10)),
-                deadlines.duration("batch", requestTimeout, Duration.ofMillis(100), Duration.ofMinutes(10)),
-                deadlines.duration("bulk", requestTimeout, Duration.ofMillis(100), Duration.ofMinutes(10))),
+                deadlines.duration("batch", Duration.ofSeconds(30), Duration.ofMillis(100), Duration.ofMinutes(10)),
+                deadlines.duration("bulk", Duration.ofSeconds(30), Duration.ofMillis(100), Duration.ofMinutes(10))),
             http.duration("shutdownGrace", Duration.ZERO, Duration.ZERO, Duration.ofMinutes(5)),
             http.duration("drainTimeout", Duration.ofSeconds(10), Duration.ZERO, Duration.ofMinutes(5)),
             new StreamConfig(

@@ -108,10 +108,10 @@ public record AuthConfig(
         jwtSecret,
         jwksUrl,
         auth.duration("jwksRefresh", Duration.ofMinutes(10), Duration.ofSeconds(1), Duration.ofDays(1)),
-        auth.stringList("audience"),
+        auth.stringList("audience", List.of("authenticated")),
         auth.string("issuer", "").trim(),
         auth.duration("clockSkew", Duration.ofSeconds(30), Duration.ZERO, Duration.ofMinutes(10)),
-        auth.stringList("adminRoles"),
+        auth.stringList("adminRoles", List.of("service_role")),
         guestTokenSecret,
         developmentUser,
         new PairingConfig(

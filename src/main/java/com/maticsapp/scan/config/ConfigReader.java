@@ -110,6 +110,14 @@ final class ConfigReader {
    * comma does no harm. Absent means empty.
    */
   List<String> stringList(String name) {
+    return stringList(name, List.of());
+  }
+
+  /** As {@link #stringList(String)}, with {@code absent} when the key is not there (an empty list given is empty). */
+  List<String> stringList(String name, List<String> absent) {
+    if (!section.containsKey(name)) {
+      return new ArrayList<>(absent);
+    }
     Object value = section.getValue(name);
     List<String> list = new ArrayList<>();
     if (value == null) {
