@@ -22,7 +22,6 @@ public final class DatabaseActivity {
   private final AtomicLong lastOutageNanos = new AtomicLong(Long.MIN_VALUE);
   private final AtomicLong poolTimeouts = new AtomicLong();
   private final AtomicLong poolRejections = new AtomicLong();
-  private volatile String lastOutage;
   /** Operations in flight: ticket (increasing, so the first entry is the oldest) → start, nanoTime. */
   private final ConcurrentSkipListMap<Long, Long> inFlight = new ConcurrentSkipListMap<>();
   private final AtomicLong tickets = new AtomicLong();
@@ -60,8 +59,8 @@ public final class DatabaseActivity {
     lastSuccessNanos.set(System.nanoTime());
   }
 
-  void unavailable(String reason) {
-    lastOutage = reason;
+  /** A failure that says the database is down (what it was is logged and counted where it happened). */
+  void unavailable() {
     lastOutageNanos.set(System.nanoTime());
   }
 
@@ -83,10 +82,6 @@ public final class DatabaseActivity {
   public boolean lastWasSuccess() {
     long success = lastSuccessNanos.get();
     return success != Long.MIN_VALUE && (lastOutageNanos.get() == Long.MIN_VALUE || success - lastOutageNanos.get() > 0);
-  }
-
-  public String lastOutage() {
-    return lastOutage;
   }
 
   public long poolTimeouts() {

@@ -67,7 +67,7 @@ final class DatabaseProbe {
               ? "no answer within " + timeout + " ms"
               : failure.getClass().getSimpleName() + ": " + failure.getMessage();
           // A ping has no caller error to blame: any failure is evidence of an outage.
-          activity.unavailable(reason);
+          activity.unavailable();
           return document(false, "ping", null, reason);
         });
   }

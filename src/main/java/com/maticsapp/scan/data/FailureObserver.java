@@ -75,7 +75,7 @@ final class FailureObserver {
         }
       }
       case UNAVAILABLE -> {
-        activity.unavailable(cause.getClass().getSimpleName() + ": " + cause.getMessage());
+        activity.unavailable();
         warnings.warn("database unavailable: " + cause, address);
       }
       case TIMEOUT -> warnings.warn("statement deadline passed: " + cause.getMessage(), address);
