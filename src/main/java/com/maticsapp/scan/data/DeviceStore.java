@@ -42,7 +42,7 @@ final class DeviceStore {
         UPDATE devices d
         SET revoked_at = coalesce(d.revoked_at, now()), revoked_by = coalesce(d.revoked_by, $3)
         FROM access
-        WHERE d.table_id = $1 AND d.device_id = $2 AND access.caller_role IN ('owner', 'editor')
+        WHERE d.table_id = $1 AND d.device_id = $2 AND access.caller_role = ANY (matic_roles('edit'))
         RETURNING\s""" + COLUMNS + """
 
       )

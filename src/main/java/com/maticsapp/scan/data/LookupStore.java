@@ -43,7 +43,7 @@ final class LookupStore {
         JOIN table_rows r ON r.id = b.row_id
         WHERE b.column_id = target.column_id AND b.normalized = target.normalized AND NOT r.is_archived
           -- Members, or a live guest on its own column (Permission.LOOKUP): others read no row.
-          AND (target.caller_role IN ('owner', 'editor', 'scanner', 'viewer') OR target.caller_role = 'guest:' || target.column_id)
+          AND (target.caller_role = ANY (matic_roles('lookup')) OR target.caller_role = 'guest:' || target.column_id)
         ORDER BY r.position, r.id
         LIMIT $5
       ) r ON true

@@ -42,7 +42,7 @@ final class PairingStore {
         INSERT INTO pairings (workspace_id, table_id, column_id, selector, secret_hash, label, created_by, expires_at)
         SELECT workspace_id, table_id, column_id, $5, $6, $7, $2, now() + make_interval(secs => $8)
         FROM target
-        WHERE caller_role IN ('owner', 'editor') AND column_type = 'barcode'
+        WHERE caller_role = ANY (matic_roles('edit')) AND column_type = 'barcode'
         ON CONFLICT (selector) DO NOTHING
         RETURNING id, label, created_by, created_at, expires_at
       )

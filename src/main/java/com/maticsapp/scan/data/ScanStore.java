@@ -70,7 +70,7 @@ final class ScanStore {
       -- A plain column (count mode, no conditions, no actions) counts every matched row.
       target AS (
         SELECT resolved.*,
-               coalesce(caller_role IN ('owner', 'editor', 'scanner') OR caller_role = 'guest:' || column_id, false) AS allowed,
+               coalesce(caller_role = ANY (matic_roles('scan')) OR caller_role = 'guest:' || column_id, false) AS allowed,
                coalesce(metadata -> 'guest' ->> 'scanner_name', created_by) AS scanner,
                coalesce(settings ->> 'mode', 'count') AS mode,
                (coalesce(settings ->> 'mode', 'count') = 'count'

@@ -35,7 +35,7 @@ final class SyncStore {
                c.column_type, c.settings, access.role AS caller_role, h.pruned_through,
                pg_current_snapshot() AS snapshot,
                coalesce(c.column_type = 'barcode'
-                        AND (access.role IN ('owner', 'editor', 'scanner', 'viewer') OR access.role = 'guest:' || c.id), false) AS allowed,
+                        AND (access.role = ANY (matic_roles('snapshot')) OR access.role = 'guest:' || c.id), false) AS allowed,
                -- NULL: no display_columns, so a row is shown (and copied) whole, as a scan's candidates are.
                CASE WHEN jsonb_typeof(c.settings -> 'display_columns') = 'array' THEN
                  ARRAY(SELECT DISTINCT cell FROM (

@@ -55,7 +55,7 @@ final class TableStore {
         SELECT (SELECT role FROM workspace_members WHERE workspace_id = $1 AND user_id = $7) AS caller_role
       ), new_table AS (
         INSERT INTO data_tables (workspace_id, name, created_by)
-        SELECT $1, $2, $7 FROM access WHERE caller_role IN ('owner', 'editor')
+        SELECT $1, $2, $7 FROM access WHERE caller_role = ANY (matic_roles('edit'))
         RETURNING id, workspace_id, name, created_at, updated_at, created_by
       ), new_columns AS (
         INSERT INTO table_columns (table_id, name, label, column_type, position, settings)
