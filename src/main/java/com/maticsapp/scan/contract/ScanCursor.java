@@ -3,8 +3,6 @@ package com.maticsapp.scan.contract;
 import com.maticsapp.scan.contract.Fields;
 import io.vertx.core.json.JsonObject;
 
-import java.nio.charset.StandardCharsets;
-import java.util.Base64;
 import java.util.Locale;
 import java.util.UUID;
 import java.util.regex.Pattern;
@@ -13,8 +11,8 @@ import java.util.regex.Pattern;
  * Where a scan sits in the order scans were stored: its {@code created_at} then its
  * {@code id}, the order of the index {@code scan_history (table_id, created_at, id)}. Not
  * {@code scanned_at}: an offline phone syncs scans taken hours ago, and they must still come
- * after everything already sent. Encoded as an opaque base64url string (the same shape as the
- * page cursors) and used as the SSE event id of the live scan stream, so both sides can
+ * after everything already sent. Encoded in the API's one cursor form ({@link OpaqueCursor}, as the page
+ * cursors are) and used as the SSE event id of the live scan stream, so both sides can
  * compute it: the HTTP verticle from a {@code scans.recorded} message, the data verticle from a
  * row of the history. Both read {@code created_at} as the scan record writes it, UTC with
  * microseconds, which is exactly what PostgreSQL stores, so the two always agree.
@@ -46,27 +44,14 @@ public record ScanCursor(String createdAt, String id) implements Comparable<Scan
   }
 
   public String encode() {
-    return Base64.getUrlEncoder().withoutPadding().encodeToString((createdAt + "|" + id).getBytes(StandardCharsets.UTF_8));
+    return OpaqueCursor.encode(createdAt, id);
   }
 
   /** The cursor an {@link #encode()} produced, or null for anything else (including null). */
   public static ScanCursor decode(String text) {
-    if (text == null || text.isEmpty() || text.length() > 200) {
-      return null;
-    }
-    String plain;
-    try {
-      plain = new String(Base64.getUrlDecoder().decode(text), StandardCharsets.UTF_8);
-    } catch (IllegalArgumentException notBase64) {
-      return null;
-    }
-    int bar = plain.indexOf('|');
-    if (bar < 0) {
-      return null;
-    }
-    String time = plain.substring(0, bar);
-    String id = plain.substring(bar + 1);
-    return TIMESTAMP.matcher(time).matches() && Fields.parseUuid(id) != null ? new ScanCursor(time, id) : null;
+    String[] parts = OpaqueCursor.decode(text);
+    return parts != null && TIMESTAMP.matcher(parts[0]).matches() && Fields.parseUuid(parts[1]) != null
+        ? new ScanCursor(parts[0], parts[1]) : null;
   }
 
   public UUID uuid() {

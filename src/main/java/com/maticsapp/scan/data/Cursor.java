@@ -1,21 +1,19 @@
 package com.maticsapp.scan.data;
 
 import com.maticsapp.scan.contract.Fields;
+import com.maticsapp.scan.contract.OpaqueCursor;
 import com.maticsapp.scan.contract.ServiceFailure;
 
-import java.nio.charset.StandardCharsets;
-import java.util.Base64;
 import java.util.UUID;
 
 /**
- * An opaque keyset-pagination cursor: the sort key and id of the last item of a page,
- * base64url-encoded so clients pass it back without reading it.
+ * A keyset-pagination cursor: the sort key and id of the last item of a page, in the API's
+ * one cursor form ({@link OpaqueCursor}).
  */
 record Cursor(String key, UUID id) {
 
   String encode() {
-    return Base64.getUrlEncoder().withoutPadding()
-        .encodeToString((key + "|" + id).getBytes(StandardCharsets.UTF_8));
+    return OpaqueCursor.encode(key, id.toString());
   }
 
   /** Null for null; a 422 on {@code field} for anything that is not a cursor we issued. */
@@ -23,16 +21,11 @@ record Cursor(String key, UUID id) {
     if (text == null) {
       return null;
     }
-    try {
-      String plain = new String(Base64.getUrlDecoder().decode(text), StandardCharsets.UTF_8);
-      int bar = plain.lastIndexOf('|');
-      UUID id = bar < 0 ? null : Fields.parseUuid(plain.substring(bar + 1));
-      if (id != null) {
-        return new Cursor(plain.substring(0, bar), id);
-      }
-    } catch (IllegalArgumentException notBase64) {
-      // reported below
+    String[] parts = OpaqueCursor.decode(text);
+    UUID id = parts == null ? null : Fields.parseUuid(parts[1]);
+    if (id == null) {
+      throw ServiceFailure.invalid(field, "is not a cursor returned by this API");
     }
-    throw ServiceFailure.invalid(field, "is not a cursor returned by this API");
+    return new Cursor(parts[0], id);
   }
 }
