@@ -55,6 +55,11 @@ public final class ServiceFailure extends RuntimeException {
     return new ServiceFailure(429, "Too many requests", detail, List.of());
   }
 
+  /** 404: the table has no such column, named by id or (when no id was given) by name. */
+  public static ServiceFailure noSuchColumn(java.util.UUID tableId, java.util.UUID columnId, String columnName) {
+    return notFound("table " + tableId + " has no column " + (columnId != null ? columnId : "named '" + columnName + "'"));
+  }
+
   public static ServiceFailure conflict(String detail) {
     return new ServiceFailure(409, "Conflict", detail, List.of());
   }

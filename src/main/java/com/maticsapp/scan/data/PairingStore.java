@@ -124,7 +124,7 @@ final class PairingStore {
       Row row = rows.iterator().next();
       Permission.EDIT.require(row.getString("caller_role"), null, "table " + tableId + " does not exist");
       if (row.getUUID("resolved_column_id") == null) {
-        throw ServiceFailure.notFound("the table has no column " + (columnId != null ? columnId : "named '" + columnName + "'"));
+        throw ServiceFailure.noSuchColumn(tableId, columnId, columnName);
       }
       if (!"barcode".equals(row.getString("column_type"))) {
         throw ServiceFailure.invalid(columnId != null ? "column_id" : "column_name",

@@ -123,8 +123,7 @@ final class ScanHistoryStore {
         throw ServiceFailure.notFound("table " + tableId + " does not exist");
       }
       if (byColumn && found.getUUID("column_id") == null) {
-        throw ServiceFailure.notFound("the table has no column "
-            + (columnId != null ? columnId : "named '" + columnName + "'"));
+        throw ServiceFailure.noSuchColumn(tableId, columnId, columnName);
       }
       return page.result();
     });

@@ -66,7 +66,7 @@ final class StatusStore {
   Future<JsonObject> status(UUID tableId, UUID columnId) {
     return client.preparedQuery(COLUMN_STATUS).execute(Tuple.of(tableId, columnId)).map(rows -> {
       if (rows.size() == 0) {
-        throw ServiceFailure.notFound("table " + tableId + " has no column " + columnId);
+        throw ServiceFailure.noSuchColumn(tableId, columnId, null);
       }
       Row row = rows.iterator().next();
       if (!"barcode".equals(row.getString("column_type"))) {

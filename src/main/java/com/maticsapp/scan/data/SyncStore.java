@@ -327,7 +327,7 @@ final class SyncStore {
     Permission.SNAPSHOT.require(head.getString("caller_role"), head.getUUID("resolved_column_id"),
         "table " + tableId + " does not exist");
     if (head.getUUID("resolved_column_id") == null) {
-      throw ServiceFailure.notFound("the table has no column " + columnId);
+      throw ServiceFailure.noSuchColumn(tableId, columnId, null);
     }
     if (!"barcode".equals(head.getString("column_type"))) {
       throw ServiceFailure.invalid("column_id", "is a " + head.getString("column_type") + " column, not a barcode column");

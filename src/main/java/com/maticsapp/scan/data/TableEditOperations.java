@@ -141,7 +141,7 @@ final class TableEditOperations {
     fields.throwIfInvalid();
     return access.whenAllowed(caller, tableId, Permission.EDIT, () -> columns.columns(tableId)).compose(all -> {
       ColumnStore.Column before = all.stream().filter(c -> c.id().equals(columnId)).findFirst()
-          .orElseThrow(() -> ServiceFailure.notFound("table " + tableId + " has no column " + columnId));
+          .orElseThrow(() -> ServiceFailure.noSuchColumn(tableId, columnId, null));
       ColumnStore.Column after = changed(before, all, name, label, type, position, settingsChange);
       return store.changeColumn(tableId, before, after, dryRun, transfer.importMaxErrors()).map(change -> {
         if (!change.found()) {

@@ -193,7 +193,7 @@ final class TableEditStore {
   Future<Void> removeColumn(UUID tableId, UUID columnId) {
     return client.preparedQuery(REMOVE_COLUMN).execute(Tuple.of(tableId, columnId)).map(rows -> {
       if (rows.size() == 0) {
-        throw ServiceFailure.notFound("table " + tableId + " has no column " + columnId);
+        throw ServiceFailure.noSuchColumn(tableId, columnId, null);
       }
       return null;
     });

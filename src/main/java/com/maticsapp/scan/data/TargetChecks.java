@@ -19,8 +19,7 @@ final class TargetChecks {
       return ServiceFailure.notFound("table " + tableId + " does not exist");
     }
     if (!columnFound) {
-      return ServiceFailure.notFound("the table has no column "
-          + (columnId != null ? columnId : "named '" + columnName + "'"));
+      return ServiceFailure.noSuchColumn(tableId, columnId, columnName);
     }
     if (!"barcode".equals(columnType)) {
       return ServiceFailure.invalid(columnId != null ? "column_id" : "column_name",
