@@ -6,14 +6,8 @@
 #
 #   bench/cluster-latency.sh [--rate 200] [--seconds 10] [--warmup 3] [--rows 1000]
 set -euo pipefail
-cd "$(dirname "$0")/.."
-
-mvn -q -B test-compile dependency:build-classpath \
-  -Dmdep.outputFile=target/test-classpath.txt -Dmdep.includeScope=test
 # The JDK packages Hazelcast asks for (as in the jar manifest and the surefire argLine).
 opens="--add-exports java.base/jdk.internal.ref=ALL-UNNAMED --add-opens java.base/java.lang=ALL-UNNAMED
   --add-opens java.base/sun.nio.ch=ALL-UNNAMED --add-opens java.management/sun.management=ALL-UNNAMED
   --add-opens jdk.management/com.sun.management.internal=ALL-UNNAMED"
-# shellcheck disable=SC2086
-exec java ${BENCH_JAVA_OPTS:-} $opens -cp "target/test-classes:target/classes:$(cat target/test-classpath.txt)" \
-  com.maticsapp.scan.bench.ClusterLatency "$@"
+BENCH_JAVA_OPTS="${BENCH_JAVA_OPTS:-} $opens" exec "$(dirname "$0")/test-main.sh" com.maticsapp.scan.bench.ClusterLatency "$@"

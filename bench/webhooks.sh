@@ -7,10 +7,4 @@
 #
 #   bench/webhooks.sh [--rate 1000] [--seconds 10] [--rounds 2] [--rows 1000]
 set -euo pipefail
-cd "$(dirname "$0")/.."
-
-mvn -q -B test-compile dependency:build-classpath \
-  -Dmdep.outputFile=target/test-classpath.txt -Dmdep.includeScope=test
-# shellcheck disable=SC2086
-exec java ${BENCH_JAVA_OPTS:-} -cp "target/test-classes:target/classes:$(cat target/test-classpath.txt)" \
-  com.maticsapp.scan.bench.WebhookThroughput "$@"
+exec "$(dirname "$0")/test-main.sh" com.maticsapp.scan.bench.WebhookThroughput "$@"

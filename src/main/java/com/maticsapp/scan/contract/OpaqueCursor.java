@@ -8,7 +8,8 @@ import java.util.Base64;
  * ids): {@code key|id}, base64url without padding, so clients pass it back without reading it.
  * What the key is (a timestamp, a position) is the cursor type's business; this is only the
  * envelope, written and read the same way for all of them. (The offline copy's cursor,
- * {@link SyncCursor}, is another thing: a database snapshot with a version, read by its own rules.)
+ * {@link SyncCursor}, has three parts, a version, a column and a database snapshot, in the same
+ * base64url outside: {@link #text} and {@link #plain}.)
  */
 public final class OpaqueCursor {
 
@@ -18,7 +19,24 @@ public final class OpaqueCursor {
   private OpaqueCursor() {}
 
   public static String encode(String key, String id) {
-    return Base64.getUrlEncoder().withoutPadding().encodeToString((key + "|" + id).getBytes(StandardCharsets.UTF_8));
+    return text(key + "|" + id);
+  }
+
+  /** {@code plain} as base64url without padding: the outside of every cursor. */
+  static String text(String plain) {
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(plain.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** What {@link #text} encoded, or null for anything else, empty, or longer than {@code maxLength}. */
+  static String plain(String text, int maxLength) {
+    if (text == null || text.isEmpty() || text.length() > maxLength) {
+      return null;
+    }
+    try {
+      return new String(Base64.getUrlDecoder().decode(text), StandardCharsets.UTF_8);
+    } catch (IllegalArgumentException notBase64) {
+      return null;
+    }
   }
 
   /**
@@ -26,13 +44,8 @@ public final class OpaqueCursor {
    * follows the last '|', so a key may hold one.
    */
   public static String[] decode(String text) {
-    if (text == null || text.isEmpty() || text.length() > MAX_LENGTH) {
-      return null;
-    }
-    String plain;
-    try {
-      plain = new String(Base64.getUrlDecoder().decode(text), StandardCharsets.UTF_8);
-    } catch (IllegalArgumentException notBase64) {
+    String plain = plain(text, MAX_LENGTH);
+    if (plain == null) {
       return null;
     }
     int bar = plain.lastIndexOf('|');

@@ -5,7 +5,6 @@ import io.vertx.core.json.JsonObject;
 
 import java.util.Locale;
 import java.util.UUID;
-import java.util.regex.Pattern;
 
 /**
  * Where a scan sits in the order scans were stored: its {@code created_at} then its
@@ -23,8 +22,6 @@ import java.util.regex.Pattern;
  */
 public record ScanCursor(String createdAt, String id) implements Comparable<ScanCursor> {
 
-  private static final Pattern TIMESTAMP = Pattern.compile("\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{6}Z");
-
   /** Before every scan: where a stream on a table without scans starts. */
   public static final ScanCursor START = new ScanCursor("1970-01-01T00:00:00.000000Z", new UUID(0, 0).toString());
 
@@ -36,7 +33,7 @@ public record ScanCursor(String createdAt, String id) implements Comparable<Scan
   public static ScanCursor of(JsonObject scan) {
     Object createdAt = scan.getValue("created_at");
     Object id = scan.getValue("id");
-    if (createdAt instanceof String time && TIMESTAMP.matcher(time).matches()
+    if (createdAt instanceof String time && ApiTimestamps.PATTERN.matcher(time).matches()
         && id instanceof String text && Fields.parseUuid(text) != null) {
       return new ScanCursor(time, text);
     }
@@ -50,7 +47,7 @@ public record ScanCursor(String createdAt, String id) implements Comparable<Scan
   /** The cursor an {@link #encode()} produced, or null for anything else (including null). */
   public static ScanCursor decode(String text) {
     String[] parts = OpaqueCursor.decode(text);
-    return parts != null && TIMESTAMP.matcher(parts[0]).matches() && Fields.parseUuid(parts[1]) != null
+    return parts != null && ApiTimestamps.PATTERN.matcher(parts[0]).matches() && Fields.parseUuid(parts[1]) != null
         ? new ScanCursor(parts[0], parts[1]) : null;
   }
 

@@ -54,13 +54,9 @@ public record ScanRequest(
    * scan's time by the phone's clock, and how far that clock was off (service minus phone).
    */
   public record Offline(String decision, OffsetDateTime deviceScannedAt, long clockOffsetMillis) {
-    /** The API's timestamp form: UTC, microseconds, 'Z' (as the database writes them). */
-    private static final java.time.format.DateTimeFormatter TIMESTAMP =
-        java.time.format.DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSSSS'Z'");
-
     public JsonObject toJson() {
       return new JsonObject().put("decision", decision)
-          .put("device_scanned_at", TIMESTAMP.format(deviceScannedAt.withOffsetSameInstant(java.time.ZoneOffset.UTC)))
+          .put("device_scanned_at", ApiTimestamps.format(deviceScannedAt))
           .put("clock_offset_ms", clockOffsetMillis);
     }
   }
@@ -115,8 +111,7 @@ public record ScanRequest(
       }
       if (deviceScannedAt == null) {
         fields.error("scanned_at", "is required with decided_offline");
-      }
-      if (deviceScannedAt != null) {
+      } else {
         offline = new Offline(decidedOffline, deviceScannedAt, offset.toMillis());
       }
     }

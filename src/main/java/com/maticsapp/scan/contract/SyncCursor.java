@@ -1,7 +1,5 @@
 package com.maticsapp.scan.contract;
 
-import java.nio.charset.StandardCharsets;
-import java.util.Base64;
 import java.util.UUID;
 import java.util.regex.Pattern;
 
@@ -36,19 +34,13 @@ public record SyncCursor(UUID columnId, String snapshot) {
   }
 
   public String encode() {
-    return Base64.getUrlEncoder().withoutPadding()
-        .encodeToString((VERSION + "|" + columnId + "|" + snapshot).getBytes(StandardCharsets.UTF_8));
+    return OpaqueCursor.text(VERSION + "|" + columnId + "|" + snapshot);
   }
 
   /** The cursor {@link #encode()} produced, or null for anything else (including null). */
   public static SyncCursor decode(String text) {
-    if (text == null || text.isEmpty() || text.length() > 2 * MAX_SNAPSHOT_LENGTH) {
-      return null;
-    }
-    String plain;
-    try {
-      plain = new String(Base64.getUrlDecoder().decode(text), StandardCharsets.UTF_8);
-    } catch (IllegalArgumentException notBase64) {
+    String plain = OpaqueCursor.plain(text, 2 * MAX_SNAPSHOT_LENGTH);
+    if (plain == null) {
       return null;
     }
     String[] parts = plain.split("\\|", -1);

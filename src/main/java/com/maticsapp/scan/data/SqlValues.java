@@ -1,26 +1,22 @@
 package com.maticsapp.scan.data;
 
+import com.maticsapp.scan.contract.ApiTimestamps;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 
 import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.UUID;
 import java.util.function.Function;
 
 /** Conversions shared by the row mappers. */
 final class SqlValues {
 
-  /** Always UTC, always microseconds: clients can compare timestamps as strings. */
-  private static final DateTimeFormatter TIMESTAMP = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSSSS'Z'");
-
   private SqlValues() {}
 
   static String time(OffsetDateTime value) {
-    return value == null ? null : TIMESTAMP.format(value.withOffsetSameInstant(ZoneOffset.UTC));
+    return ApiTimestamps.format(value);
   }
 
   static String time(Row row, String column) {

@@ -79,11 +79,6 @@ public final class ListeningSockets implements io.vertx.core.transport.Transport
     return all;
   }
 
-  /** How many listening sockets are open (for tests). */
-  int openCount() {
-    return open.size();
-  }
-
   // ---------------------------------------------------------------- io.vertx.core.transport.Transport
 
   @Override

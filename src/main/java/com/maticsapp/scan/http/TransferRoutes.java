@@ -114,17 +114,28 @@ final class TransferRoutes {
     table.put("options", options);
     data.request(ctx, Addresses.TABLES_CREATE_FROM_FILE, table)
         .compose(allowed -> spool(ctx, null))
-        .compose(file -> data.request(ctx, Addresses.TABLES_CREATE_FROM_FILE, table.copy().put("file", file), transfer.importDeadline())
-            .recover(failure -> vertx.fileSystem().delete(file).transform(deleted -> Future.<JsonObject>failedFuture(failure)))
-            .compose(created -> data.request(ctx, Addresses.IMPORTS_CREATE, options.copy().put("table_id", created.getString("id")))
-                .compose(job -> data.request(ctx, Addresses.IMPORTS_RUN,
-                    new JsonObject().put("job_id", job.getString("id")).put("file", file).put("wait", wait), transfer.importDeadline()))
-                .compose(job -> answerCreated(ctx, created, job, wait))))
+        .compose(file -> fillNewTable(ctx, table, options, file, wait))
         .onFailure(failure -> {
           if (!(failure instanceof Upload)) {
             responses.failure(ctx, failure);
           }
         });
+  }
+
+  /**
+   * The table made from the spooled {@code file}, its import job, the job run on the file, the
+   * answer. Until a job owns the file (the run deletes it when it ends), the file is deleted here
+   * if a step fails.
+   */
+  private Future<Void> fillNewTable(RoutingContext ctx, JsonObject table, JsonObject options, String file, boolean wait) {
+    Future<JsonObject> created = data.request(ctx, Addresses.TABLES_CREATE_FROM_FILE, table.copy().put("file", file),
+        transfer.importDeadline());
+    return created
+        .compose(made -> data.request(ctx, Addresses.IMPORTS_CREATE, options.copy().put("table_id", made.getString("id"))))
+        .recover(failure -> vertx.fileSystem().delete(file).transform(deleted -> Future.<JsonObject>failedFuture(failure)))
+        .compose(job -> data.request(ctx, Addresses.IMPORTS_RUN,
+            new JsonObject().put("job_id", job.getString("id")).put("file", file).put("wait", wait), transfer.importDeadline()))
+        .compose(job -> answerCreated(ctx, created.result(), job, wait));
   }
 
   /** 201 (or 202 while it runs) with {table, import}; a failed waited-for import deletes the table and is its 422. */

@@ -38,7 +38,7 @@ import java.util.regex.Pattern;
  * </ul>
  * The client counts bytes as they arrive and keeps none of them.
  *
- * <pre>bench/snapshot.sh [--rows 100000] [--runs 5] [--seconds 10] [--scanners 32] [--page-rows 1000]</pre>
+ * <pre>bench/snapshot.sh [--rows 100000] [--runs 5] [--seconds 10] [--scanners 32] [--page-rows N (default: sync.snapshotPageRows)]</pre>
  */
 public final class SnapshotThroughput {
 
@@ -52,13 +52,16 @@ public final class SnapshotThroughput {
     int runs = Integer.parseInt(options.getOrDefault("runs", "5"));
     int seconds = Integer.parseInt(options.getOrDefault("seconds", "10"));
     int scanners = Integer.parseInt(options.getOrDefault("scanners", "32"));
-    String pageRows = options.getOrDefault("page-rows", "1000");
+    String pageRows = options.get("page-rows"); // null: the service's own default
 
     try (TestDatabase database = TestDatabase.create()) {
-      RunningService service = RunningService.start(database.url(), Map.of("DB_POOL_MAX_SIZE", "1",
-          "SYNC_SNAPSHOT_PAGE_ROWS", pageRows));
-      System.out.printf("SNAPSHOT pool max size 1, %s rows per snapshot page, max heap %d MiB%n", pageRows,
-          Runtime.getRuntime().maxMemory() / 1048576);
+      Map<String, String> environment = new java.util.HashMap<>(Map.of("DB_POOL_MAX_SIZE", "1"));
+      if (pageRows != null) {
+        environment.put("SYNC_SNAPSHOT_PAGE_ROWS", pageRows);
+      }
+      RunningService service = RunningService.start(database.url(), environment);
+      System.out.printf("SNAPSHOT pool max size 1, %d rows per snapshot page, max heap %d MiB%n",
+          service.config().sync().snapshotPageRows(), Runtime.getRuntime().maxMemory() / 1048576);
       Vertx clientVertx = Vertx.vertx();
       try {
         Fixtures fixtures = new Fixtures(service);
@@ -136,10 +139,10 @@ public final class SnapshotThroughput {
         WebClient scanClient = RunningService.as(clientVertx, service.port(), Tokens.user(RunningService.USER));
         List<Double> alone = new ArrayList<>();
         List<Double> streaming = new ArrayList<>();
-        scanPhase(clientVertx, scanClient, token, scanTable, scanners, 3, null, http, path); // warm-up
+        scanPhase(clientVertx, scanClient, scanTable, scanners, 3, null, http, path); // warm-up
         for (int round = 0; round < 2; round++) {
-          alone.add(scanPhase(clientVertx, scanClient, token, scanTable, scanners, seconds, null, http, path));
-          streaming.add(scanPhase(clientVertx, scanClient, token, scanTable, scanners, seconds, token, http, path));
+          alone.add(scanPhase(clientVertx, scanClient, scanTable, scanners, seconds, null, http, path));
+          streaming.add(scanPhase(clientVertx, scanClient, scanTable, scanners, seconds, token, http, path));
         }
         double a = alone.stream().mapToDouble(Double::doubleValue).average().orElse(0);
         double s = streaming.stream().mapToDouble(Double::doubleValue).average().orElse(0);
@@ -205,7 +208,7 @@ public final class SnapshotThroughput {
   }
 
   /** Scans acknowledged per second by {@code scanners} closed-loop clients; with a token, snapshots stream meanwhile. */
-  private static double scanPhase(Vertx vertx, WebClient client, String token, String tableId, int scanners, int seconds,
+  private static double scanPhase(Vertx vertx, WebClient client, String tableId, int scanners, int seconds,
                                   String streamAs, HttpClient http, String path) throws InterruptedException {
     AtomicBoolean streamingOn = new AtomicBoolean(streamAs != null);
     AtomicLong snapshots = new AtomicLong();
