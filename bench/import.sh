@@ -8,8 +8,9 @@
 # service from target/matic-scan.jar (production profile, pool max size --pool, heap 256 MiB),
 # imports the file into an empty table with POST /api/tables/{id}/import?wait=true, and reports
 # the wall time and the service's peak RSS (VmHWM). Then exports --export-rows rows as CSV and
-# XLSX. Last, scans against another table for --scan-seconds with wrk, alone and then while an
-# import of the largest file runs, and reports both rates. Writes bench/results/import-<time>.md.
+# XLSX. Last, scans against another table with wrk: alone for --scan-seconds, then while an
+# import of the largest file runs; both rates are counted by the database (scans recorded per
+# second), the second over the import's whole life. Writes bench/results/import-<time>.md.
 # Everything it starts it stops by PID; it targets 127.0.0.1 only.
 set -euo pipefail
 
@@ -43,7 +44,8 @@ mkdir -p "$out"
 report="$here/results/import-$stamp.md"
 psql_db() { psql -h "$pghost" -p "$pgport" -U "$pguser" -v ON_ERROR_STOP=1 -qAt "$@"; }
 
-if [ ! -f "$root/target/matic-scan.jar" ] || [ -n "$(find "$root/src/main" "$root/conf" -newer "$root/target/matic-scan.jar" -print -quit)" ]; then
+jar=${BENCH_JAR:-$root/target/matic-scan.jar} # BENCH_JAR: another build, e.g. an older commit's, to compare
+if [ -z "${BENCH_JAR:-}" ] && { [ ! -f "$jar" ] || [ -n "$(find "$root/src/main" "$root/conf" -newer "$jar" -print -quit)" ]; }; then
   echo "building target/matic-scan.jar"
   (cd "$root" && mvn -q -B -DskipTests package)
 fi
@@ -62,6 +64,17 @@ print(signing + "." + base64.urlsafe_b64encode(signature).rstrip(b"=").decode())
 auth="Authorization: Bearer $BENCH_TOKEN"
 api() { curl -fsS -H "$auth" "$@"; }
 json() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
+# POST a file to an import route with ?wait=true and, if the answer is still running (the wait
+# is bounded by transfer.importDeadline), poll the job until it has ended; the job on stdout.
+import_file() {
+  local answer
+  answer=$(api -XPOST "$1" -H "Content-Type: $2" --data-binary @"$3")
+  while [ "$(echo "$answer" | json '["status"]')" = running ]; do
+    sleep 0.2
+    answer=$(api "http://127.0.0.1:$port/api/imports/$(echo "$answer" | json '["id"]')")
+  done
+  echo "$answer"
+}
 
 service_pid=""
 cleanup() { [ -n "$service_pid" ] && kill "$service_pid" 2>/dev/null; wait 2>/dev/null || true; }
@@ -71,7 +84,7 @@ start_service() {
   env ENVIRONMENT=production DATABASE_URL="$url" PORT=$port DB_POOL_MAX_SIZE="$pool" HTTP_HOST=127.0.0.1 \
     MANAGEMENT_ENABLED=false RATE_LIMIT_RPS=1000000 RATE_LIMIT_BURST=1000000 \
     AUTH_JWT_SECRET="$jwt_secret" GUEST_TOKEN_SECRET="$guest_secret" IMPORT_SPOOL_DIRECTORY="$out" PUBLIC_URL=https://scan.example.com \
-    java ${BENCH_JAVA_OPTS:--Xms256m -Xmx256m -XX:+UseSerialGC} -jar "$root/target/matic-scan.jar" >"$out/service.log" 2>&1 &
+    java ${BENCH_JAVA_OPTS:--Xms256m -Xmx256m -XX:+UseSerialGC} -jar "$jar" >"$out/service.log" 2>&1 &
   service_pid=$!
   for _ in $(seq 1 600); do
     curl -fs -m 2 "http://127.0.0.1:$port/api/health/ready" >/dev/null 2>&1 && return 0
@@ -129,12 +142,13 @@ for rows in $sizes; do
   [ "$rows" -gt "$largest" ] && largest=$rows
   table=$(attendee_table "Import $rows")
   started=$(date +%s%N)
-  api -XPOST "http://127.0.0.1:$port/api/tables/$table/import?wait=true" -H 'Content-Type: text/csv' --data-binary @"$file" >"$out/import-$rows.json"
+  import_file "http://127.0.0.1:$port/api/tables/$table/import?wait=true" text/csv "$file" >"$out/import-$rows.json"
   seconds=$(python3 -c "print(round(($(date +%s%N) - $started) / 1e9, 2))")
   status=$(json '["status"]' <"$out/import-$rows.json")
   [ "$status" = succeeded ] || { echo "import of $rows rows: $status" >&2; cat "$out/import-$rows.json" >&2; exit 1; }
   echo "| import CSV | $rows | $(( $(stat -c %s "$file") / 1048576 )) | $seconds | $(python3 -c "print(int($rows / $seconds))") | $(peak_rss_mb) |" >>"$report"
   echo "imported $rows rows in $seconds s"
+  [ "$rows" -eq "$largest" ] && largest_seconds=$seconds
   [ "$rows" -ge "$export_rows" ] && export_table=$table
 done
 
@@ -154,23 +168,51 @@ psql_db -d "$database" -c "INSERT INTO table_rows (table_id, data)
   SELECT '$scan_table', jsonb_build_object('code', 'ITEM-' || lpad(g::text, 7, '0'), 'name', 'Item ' || g, 'qty', g % 50)
   FROM generate_series(1, 100000) g" -c "ANALYZE table_rows"
 export BENCH_TABLE_ID=$scan_table BENCH_ROWS=100000 BENCH_DIR=$here
-scan_rate() { wrk -t2 -c32 -d"${scan_seconds}s" -s "$here/wrk/scan.lua" "http://127.0.0.1:$port" | python3 -c '
-import json, sys
-for line in sys.stdin:
-    if line.startswith("BENCH_JSON "):
-        print(int(json.loads(line[len("BENCH_JSON "):])["rps"]))'; }
-alone=$(scan_rate)
+scan_rate() { wrk -t2 -c32 -d"$1s" -s "$here/wrk/scan.lua" "http://127.0.0.1:$port" >/dev/null; }
+# Scans recorded per second of a window, as the database saw them (scan_history.created_at).
+recorded_rate() { psql_db -d "$database" -c "SELECT round(count(*) / greatest(extract(epoch FROM $2 - $1), 0.001))
+  FROM scan_history WHERE table_id = '$scan_table' AND created_at >= $1 AND created_at < $2"; }
+alone_from=$(psql_db -d "$database" -c "SELECT quote_literal(clock_timestamp()) || '::timestamptz'")
+scan_rate "$scan_seconds"
+alone_to=$(psql_db -d "$database" -c "SELECT quote_literal(clock_timestamp()) || '::timestamptz'")
+alone=$(recorded_rate "$alone_from" "$alone_to")
+# During: wrk runs for four times the import's own time (and at least --scan-seconds), and the
+# rate is taken over the import's whole life as its client saw it: from sending the file to the
+# answer (?wait=true answers when the job has ended).
 table=$(attendee_table "Import during scans")
-api -XPOST "http://127.0.0.1:$port/api/tables/$table/import?wait=true" -H 'Content-Type: text/csv' \
-  --data-binary @"$out/attendees-$largest.csv" >"$out/import-during-scans.json" &
-import_pid=$!
+during_seconds=$(python3 -c "import math; print(max($scan_seconds, math.ceil(4 * ${largest_seconds:-10}) + 10))")
+scan_rate "$during_seconds" &
+wrk_pid=$!
 sleep 1
-during=$(scan_rate)
-wait "$import_pid"
+started=$(date +%s%N)
+import_file "http://127.0.0.1:$port/api/tables/$table/import?wait=true" text/csv "$out/attendees-$largest.csv" \
+  >"$out/import-during-scans.json"
+ended=$(date +%s%N)
+import_during=$(python3 -c "print(round(($ended - $started) / 1e9, 2))")
+wait "$wrk_pid"
+[ "$(json '["status"]' <"$out/import-during-scans.json")" = succeeded ] || { cat "$out/import-during-scans.json" >&2; exit 1; }
+during=$(recorded_rate "to_timestamp($started / 1e9)" "to_timestamp($ended / 1e9)")
+# Where the import's time went, and the scans recorded in each second around it.
+timeline=$(psql_db -d "$database" -F ' ' -c "
+  SELECT 'import: ' || to_char(created_at, 'HH24:MI:SS.MS') || ' to ' || to_char(finished_at, 'HH24:MI:SS.MS')
+         || ' (' || coalesce(report ->> 'timings', '{}') || ')' FROM import_jobs WHERE table_id = '$table'" -c "
+  SELECT to_char(second, 'HH24:MI:SS') || ' ' || count(*) FROM (
+    SELECT date_trunc('second', created_at) AS second FROM scan_history
+    WHERE table_id = '$scan_table' AND created_at > (SELECT created_at - interval '3 seconds' FROM import_jobs WHERE table_id = '$table')
+      AND created_at < to_timestamp($ended / 1e9) + interval '3 seconds'
+  ) s GROUP BY second ORDER BY second")
+echo "$timeline"
 {
   echo
-  echo "Scans (wrk, 2 threads, 32 connections, ${scan_seconds} s each): $alone/s alone, $during/s while importing $largest rows" \
+  echo "Scans (wrk, 2 threads, 32 connections), as recorded by the database: $alone/s alone (${scan_seconds} s)," \
+    "$during/s over the whole import of $largest rows, which took $import_during s while the scans ran" \
     "($(python3 -c "print(round(100 * $during / max($alone, 1)))")%)."
+  echo
+  echo "Scans recorded per second around the import:"
+  echo
+  echo '```'
+  echo "$timeline"
+  echo '```'
   echo
   echo "Command: \`bench/import.sh --rows \"$sizes\" --export-rows $export_rows --pool $pool --scan-seconds $scan_seconds\`"
 } >>"$report"

@@ -41,7 +41,7 @@ CREATE OR REPLACE FUNCTION matic_webhook_import_payload(j import_jobs) RETURNS j
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
   SELECT jsonb_build_object(
     'id', j.id, 'table_id', j.table_id, 'status', j.status, 'options', j.options, 'rows_read', j.rows_read,
-    'rows_staged', j.rows_staged, 'error_count', j.error_count, 'report', j.report, 'created_by', j.created_by,
+    'rows_staged', j.rows_staged, 'rows_applied', j.rows_applied, 'apply_phase', j.apply_phase, 'error_count', j.error_count, 'report', j.report, 'created_by', j.created_by,
     'created_at', matic_json_time(j.created_at), 'updated_at', matic_json_time(j.updated_at),
     'finished_at', matic_json_time(j.finished_at))
 $$;

@@ -72,6 +72,10 @@ public final class ConfigLoader {
     map.put("IMPORT_SPOOL_DIRECTORY", "transfer.spoolDirectory");
     map.put("IMPORT_APPLY_TIMEOUT", "transfer.importApplyTimeout");
     map.put("IMPORT_CHUNK_ROWS", "transfer.importChunkRows");
+    map.put("IMPORT_APPLY_CHUNK_ROWS", "transfer.importApplyChunkRows");
+    map.put("IMPORT_YIELD_PERCENT", "transfer.importYieldPercent");
+    map.put("IMPORT_ABANDONED_AFTER", "transfer.importAbandonedAfter");
+    map.put("IMPORT_DEADLINE", "transfer.importDeadline");
     map.put("RETENTION_SWEEP", "transfer.retentionSweep");
     map.put("ROW_DATA_MAX_BYTES", "limits.rowDataMaxBytes");
     map.put("METADATA_MAX_BYTES", "limits.metadataMaxBytes");

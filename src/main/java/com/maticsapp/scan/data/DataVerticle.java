@@ -43,6 +43,7 @@ public final class DataVerticle extends VerticleBase {
   private FailureObserver failures;
   private long summaries = -1;
   private ErasureOperations erasure;
+  private ImportOperations imports;
 
   public DataVerticle(AppConfig config, DatabaseActivity activity, MeterRegistry registry, Authenticator authenticator) {
     this.config = config;
@@ -79,7 +80,8 @@ public final class DataVerticle extends VerticleBase {
     DatabaseProbe probe = new DatabaseProbe(client, config, activity, registry);
     // Operations whose statements may write webhook events tell the dispatcher once they committed.
     OutboxSignals outbox = new OutboxSignals(vertx.eventBus());
-    ImportOperations imports = new ImportOperations(vertx, new ImportStore(client), access, config.transfer(), outbox, new TableStore(client));
+    imports = new ImportOperations(vertx, new ImportStore(client), access, config.transfer(), outbox, new TableStore(client),
+        activity);
     erasure = new ErasureOperations(vertx, new ErasureStore(client), access, config.transfer());
     TableEditOperations edits = new TableEditOperations(vertx, new TableEditStore(client), new TableStore(client),
         new ColumnStore(client), access, config.transfer());
@@ -145,6 +147,7 @@ public final class DataVerticle extends VerticleBase {
 
     checkStatementTimeout();
     erasure.startSweeping();
+    imports.startSweeping();
     pruner.start();
     // One ping at start-up reads server_version, which the detailed health document then shows
     // even while recent traffic alone is its evidence (a ping never fails: DOWN is an answer).
@@ -157,6 +160,7 @@ public final class DataVerticle extends VerticleBase {
         System.currentTimeMillis() + Lifecycle.DATA_DRAIN_FLOOR.toMillis());
     pruner.stop();
     erasure.stopSweeping();
+    imports.stopSweeping();
     return bus.unregister()
         .transform(unregistered -> bus.quiesce(deadline, List.of(coalescer)))
         .transform(quiet -> {

@@ -33,6 +33,11 @@ public final class DatabaseActivity {
     return ticket;
   }
 
+  /** Operations begun so far (all instances): one that rose meanwhile says others want the database. */
+  long operationsBegun() {
+    return tickets.get();
+  }
+
   void ended(long ticket) {
     inFlight.remove(ticket);
   }

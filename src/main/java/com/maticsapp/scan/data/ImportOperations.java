@@ -18,16 +18,25 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Importing a file into a table, as a job ({@link Addresses#IMPORTS_CREATE} → upload →
  * {@link Addresses#IMPORTS_RUN}). The file, spooled by the HTTP side, is read on a worker
  * thread a chunk at a time; each chunk is staged by one statement (the next chunk is read only
  * once it is written, so memory holds one chunk however large the file); then one statement
- * counts what would happen and one applies it all (see {@link ImportStore}). Progress is
- * published on {@link Addresses#IMPORTS_PROGRESS} after every chunk and at the end.
+ * counts what would happen, and once the file has passed, the table is changed chunk by chunk
+ * ({@link Applying}, see {@link ImportStore}). Progress is published on
+ * {@link Addresses#IMPORTS_PROGRESS} after every chunk and at the end.
+ *
+ * <p>Scans come first. Every chunk is one statement on the same pipelined connection the
+ * scans use, so a chunk never holds it for long; and while other operations arrive, the job
+ * pauses after each chunk for {@code transfer.importYieldPercent} of the time the chunk took
+ * (reading it on a worker and writing it), which leaves the CPU and the connection to them.
  */
 final class ImportOperations {
 
@@ -39,13 +48,18 @@ final class ImportOperations {
   private final TransferConfig transfer;
   private final OutboxSignals outbox;
   private final TableStore tables;
+  private final DatabaseActivity activity;
+  /** Jobs this instance is applying, so the stalled-job sweep does not claim one of its own. */
+  private final Set<UUID> applying = new HashSet<>();
+  private long sweep = -1;
 
   /** Rows read to infer a new table's column types from its file. */
   static final int INFERENCE_SAMPLE_ROWS = 1_000;
 
   ImportOperations(Vertx vertx, ImportStore store, AccessStore access, TransferConfig transfer, OutboxSignals outbox,
-                   TableStore tables) {
+                   TableStore tables, DatabaseActivity activity) {
     this.vertx = vertx;
+    this.activity = activity;
     this.tables = tables;
     this.outbox = outbox;
     this.store = store;
@@ -166,6 +180,127 @@ final class ImportOperations {
     }
   }
 
+  /**
+   * Carries on jobs that had begun to apply and stalled (their process stopped, or their
+   * retries ran out): every {@code transfer.importAbandonedAfter} / 4, the stalled ones are
+   * claimed by one statement and applied from where they stopped.
+   */
+  void startSweeping() {
+    long every = Math.max(1_000, transfer.importAbandonedAfter().toMillis() / 4);
+    sweep = vertx.setPeriodic(every, id -> store.claimStalled(transfer.importAbandonedAfter())
+        .onSuccess(jobs -> jobs.forEach(job -> {
+          UUID jobId = UUID.fromString(job.getString("id"));
+          if (!applying.contains(jobId)) {
+            log.info("import {} of table {} stalled after {} of {} rows; carrying it on", jobId, job.getString("table_id"),
+                job.getLong("rows_applied"), job.getLong("rows_staged"));
+            new Applying(jobId).next(job).onSuccess(ImportOperations.this::publish);
+          }
+        }))
+        .onFailure(failure -> log.warn("looking for stalled imports failed: {}", failure.toString())));
+  }
+
+  void stopSweeping() {
+    vertx.cancelTimer(sweep);
+  }
+
+  /**
+   * After a chunk that began at {@code began}: when other operations arrived meanwhile, waits
+   * {@code transfer.importYieldPercent} of the chunk's time before the next, so scans keep most
+   * of the CPU and the connection while a large file goes in.
+   */
+  private Future<Void> yieldToOthers(long began, long othersBefore) {
+    long pauseMillis = (System.nanoTime() - began) * transfer.importYieldPercent() / 100 / 1_000_000;
+    if (pauseMillis < 1 || activity.operationsBegun() == othersBefore) {
+      return Future.succeededFuture();
+    }
+    return vertx.timer(pauseMillis, TimeUnit.MILLISECONDS).mapEmpty();
+  }
+
+  /** Applying stopped after part of the job was applied: it stays running, to be carried on. */
+  private static final class Interrupted extends RuntimeException {
+    private final transient JsonObject job;
+
+    Interrupted(JsonObject job, Throwable cause) {
+      super("applying was interrupted: " + cause.getMessage(), cause, false, false);
+      this.job = job;
+    }
+  }
+
+  /**
+   * Applies a job chunk by chunk until its staging rows are gone. A chunk that fails before
+   * anything of the job was applied fails the job (nothing left behind, as for a bad file). One
+   * that fails later is retried, {@value #APPLY_ATTEMPTS} times with growing pauses, and then
+   * left to the stalled-job sweep: a job that has begun to change the table is finished, never
+   * failed half-way.
+   */
+  private final class Applying {
+
+    private final UUID jobId;
+    private final long began = System.nanoTime();
+    private long earlierMillis = -1;
+    private int failures;
+
+    Applying(UUID jobId) {
+      this.jobId = jobId;
+      applying.add(jobId);
+    }
+
+    Future<JsonObject> next(JsonObject job) {
+      if (job == null) {
+        applying.remove(jobId);
+        return Future.failedFuture(ServiceFailure.conflict("import " + jobId + " was ended while it ran"));
+      }
+      if (earlierMillis < 0) { // a job carried on counts the applying time it had already spent
+        JsonObject timings = job.getJsonObject("report", new JsonObject()).getJsonObject("timings", new JsonObject());
+        earlierMillis = timings.getLong("applying_ms", 0L);
+      }
+      if (!"running".equals(job.getString("status"))) {
+        applying.remove(jobId);
+        return Future.succeededFuture(job);
+      }
+      String phase = job.getString("apply_phase");
+      long chunkBegan = System.nanoTime();
+      long othersBefore = activity.operationsBegun();
+      long applyingMillis = earlierMillis + (chunkBegan - began) / 1_000_000;
+      return store.applyChunk(jobId, phase, transfer.importApplyChunkRows(), applyingMillis, transfer.importApplyTimeout())
+          .transform(chunk -> {
+            if (chunk.succeeded()) {
+              failures = 0;
+              JsonObject applied = chunk.result();
+              if (applied != null && "running".equals(applied.getString("status"))) {
+                publish(applied);
+                return yieldToOthers(chunkBegan, othersBefore).compose(paused -> next(applied));
+              }
+              return next(applied);
+            }
+            return retryOrStop(job, chunk.cause());
+          });
+    }
+
+    private Future<JsonObject> retryOrStop(JsonObject job, Throwable failure) {
+      boolean nothingApplied = job.getLong("rows_applied", 0L) == 0
+          && job.getJsonObject("report", new JsonObject()).getLong("archived", 0L) == 0;
+      if (nothingApplied) {
+        applying.remove(jobId);
+        return Future.failedFuture(failure); // the table is as it was: the job fails like a bad file
+      }
+      failures++;
+      if (failures > APPLY_ATTEMPTS) {
+        applying.remove(jobId);
+        log.error("import {}: applying stopped after {} of {} rows ({}); the stalled-job sweep carries it on",
+            jobId, job.getLong("rows_applied"), job.getLong("rows_staged"), failure.toString());
+        return Future.failedFuture(new Interrupted(job, failure));
+      }
+      long pause = Math.min(30_000, 500L << failures);
+      log.warn("import {}: a chunk failed after {} of {} rows ({}); trying again in {} ms",
+          jobId, job.getLong("rows_applied"), job.getLong("rows_staged"), failure.toString(), pause);
+      return vertx.timer(pause, TimeUnit.MILLISECONDS).compose(waited -> next(job));
+    }
+  }
+
+  /** Chunk failures in a row, after part of a job was applied, before it is left to the sweep. */
+  static final int APPLY_ATTEMPTS = 5;
+
   /** One job's run: read on a worker, stage on the pipeline, plan, apply or finish. */
   private final class Run {
 
@@ -179,6 +314,9 @@ final class ImportOperations {
     private ImportCells cells;
     private long rowsRead;
     private boolean ended;
+    /** When the run started, and when reading and staging the file ended (the report's timings). */
+    private final long startedAt = System.nanoTime();
+    private long stagedAt;
 
     Run(UUID jobId, ImportRequest request, Path file) {
       this.jobId = jobId;
@@ -190,7 +328,10 @@ final class ImportOperations {
       return store.columns(request.tableId())
           .compose(columns -> vertx.executeBlocking(() -> open(columns), false))
           .compose(opened -> stageAll())
-          .compose(staged -> finishRun())
+          .compose(staged -> {
+            stagedAt = System.nanoTime();
+            return finishRun();
+          })
           .recover(this::failed)
           .onComplete(done -> {
             vertx.executeBlocking(() -> {
@@ -216,12 +357,14 @@ final class ImportOperations {
 
     /** Reads and stages chunk after chunk until the file ends. */
     private Future<Void> stageAll() {
+      long began = System.nanoTime();
+      long othersBefore = activity.operationsBegun();
       return vertx.executeBlocking(this::readChunk, false).compose(chunk -> {
         boolean stageIt = errorCount[0] == 0 || request.skipBadRows();
         List<ImportCells.Parsed> rows = stageIt ? chunk : List.of();
         return store.stage(jobId, rows, rowsRead, errorCount[0]).compose(job -> {
           publish(job);
-          return ended ? Future.succeededFuture() : stageAll();
+          return ended ? Future.succeededFuture() : yieldToOthers(began, othersBefore).compose(paused -> stageAll());
         });
       });
     }
@@ -271,7 +414,7 @@ final class ImportOperations {
             if (request.dryRun()) {
               return store.finish(jobId, "succeeded", report);
             }
-            return store.setReport(jobId, report).compose(saved -> store.apply(jobId, transfer.importApplyTimeout()));
+            return store.beginApply(jobId, report).compose(begun -> new Applying(jobId).next(begun));
           })
           .map(job -> {
             if (job == null) {
@@ -301,10 +444,16 @@ final class ImportOperations {
           .put("bad_cells", errorCount[0])
           .put("planned", counts)
           .put("errors", problems)
-          .put("errors_listed_max", transfer.importMaxErrors());
+          .put("errors_listed_max", transfer.importMaxErrors())
+          .put("timings", new JsonObject()
+              .put("reading_ms", (stagedAt - startedAt) / 1_000_000)
+              .put("planning_ms", (System.nanoTime() - stagedAt) / 1_000_000));
     }
 
     private Future<JsonObject> failed(Throwable cause) {
+      if (cause instanceof Interrupted interrupted) {
+        return Future.succeededFuture(interrupted.job); // carried on later, never failed half-applied
+      }
       String reason = cause instanceof ServiceFailure failure && !failure.errors().isEmpty()
           ? failure.errors().get(0).message()
           : cause.getMessage();

@@ -31,6 +31,12 @@ import java.util.List;
  */
 public final class HttpVerticle extends VerticleBase {
 
+  /**
+   * A connection that neither sends nor receives for this long is closed. Long waits on one
+   * request (an import with {@code ?wait=true}) are bounded below it (transfer.importDeadline).
+   */
+  static final int IDLE_TIMEOUT_SECONDS = 120;
+
   private static final Logger log = LoggerFactory.getLogger(HttpVerticle.class);
 
   /** Local map (and key in it) where the first instance publishes the port it bound. */
@@ -184,7 +190,7 @@ public final class HttpVerticle extends VerticleBase {
           .setHost(config.http().host())
           // Port 0 asks for any free port; -1 makes every instance share the one that is picked.
           .setPort(config.http().port() == 0 ? -1 : config.http().port())
-          .setIdleTimeout(120)
+          .setIdleTimeout(IDLE_TIMEOUT_SECONDS)
           .setCompressionSupported(false)
           // No cleartext HTTP/2 (neither prior knowledge nor Upgrade: h2c): an h2c upgrade passed
           // through a proxy is itself a way past the proxy's rules, and without it each HTTP/1.x

@@ -13,6 +13,8 @@ import io.vertx.core.file.OpenOptions;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -74,10 +76,7 @@ final class TransferRoutes {
     boolean wait = "true".equalsIgnoreCase(query.get("wait"));
     JsonObject options = ImportRequest.fromQuery(tableId, query, request.getHeader(HttpHeaders.CONTENT_TYPE));
     data.request(ctx, Addresses.IMPORTS_CREATE, options)
-        .compose(job -> spool(ctx, job.getString("id"))
-            .compose(file -> data.request(ctx, Addresses.IMPORTS_RUN,
-                new JsonObject().put("job_id", job.getString("id")).put("file", file).put("wait", wait),
-                transfer.importDeadline())))
+        .compose(job -> spool(ctx, job.getString("id")).compose(file -> run(ctx, job.getString("id"), file, wait)))
         .onSuccess(job -> answerJob(ctx, job, wait))
         .onFailure(failure -> {
           if (failure instanceof Upload) {
@@ -133,13 +132,28 @@ final class TransferRoutes {
     return created
         .compose(made -> data.request(ctx, Addresses.IMPORTS_CREATE, options.copy().put("table_id", made.getString("id"))))
         .recover(failure -> vertx.fileSystem().delete(file).transform(deleted -> Future.<JsonObject>failedFuture(failure)))
-        .compose(job -> data.request(ctx, Addresses.IMPORTS_RUN,
-            new JsonObject().put("job_id", job.getString("id")).put("file", file).put("wait", wait), transfer.importDeadline()))
+        .compose(job -> run(ctx, job.getString("id"), file, wait))
         .compose(job -> answerCreated(ctx, created.result(), job, wait));
   }
 
+  /**
+   * Runs the job on its spooled file. With {@code wait}, answers once the job has ended, or
+   * after {@code transfer.importDeadline} with the job as it is then (still running: the
+   * answer is a 202 as without wait). The deadline stays under the connection's idle timeout
+   * ({@link HttpVerticle#IDLE_TIMEOUT_SECONDS}), which would otherwise close a connection that
+   * has sent its file and waits in silence.
+   */
+  private Future<JsonObject> run(RoutingContext ctx, String jobId, String file, boolean wait) {
+    return data.request(ctx, Addresses.IMPORTS_RUN, new JsonObject().put("job_id", jobId).put("file", file).put("wait", wait),
+            transfer.importDeadline())
+        .recover(failure -> wait && failure instanceof ReplyException reply && reply.failureType() == ReplyFailure.TIMEOUT
+            ? data.request(ctx, Addresses.IMPORTS_GET, new JsonObject().put("job_id", jobId))
+            : Future.failedFuture(failure));
+  }
+
   /** 201 (or 202 while it runs) with {table, import}; a failed waited-for import deletes the table and is its 422. */
-  private Future<Void> answerCreated(RoutingContext ctx, JsonObject table, JsonObject job, boolean wait) {
+  private Future<Void> answerCreated(RoutingContext ctx, JsonObject table, JsonObject job, boolean waited) {
+    boolean wait = waited && !isActive(job);
     if (wait && "failed".equals(job.getString("status"))) {
       return data.request(ctx, Addresses.TABLES_DELETE, new JsonObject().put("table_id", table.getString("id")))
           .transform(deleted -> {
@@ -157,6 +171,10 @@ final class TransferRoutes {
     }
     responses.json(ctx, wait ? 201 : 202, new JsonObject().put("table", table).put("import", job));
     return Future.succeededFuture();
+  }
+
+  private static boolean isActive(JsonObject job) {
+    return "running".equals(job.getString("status")) || "receiving".equals(job.getString("status"));
   }
 
   /** An upload's query parameters (first of each); null when its Content-Length is too large (answered 413). */
@@ -234,7 +252,7 @@ final class TransferRoutes {
    * a 422 listing every reported problem by line and column when nothing was imported.
    */
   private void answerJob(RoutingContext ctx, JsonObject job, boolean wait) {
-    if (!wait) {
+    if (!wait || isActive(job)) {
       ctx.response().putHeader(HttpHeaders.LOCATION, "/api/imports/" + job.getString("id"));
       responses.json(ctx, 202, job);
       return;
