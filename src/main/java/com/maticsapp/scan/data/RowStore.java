@@ -9,7 +9,9 @@ import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
 
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 /**
@@ -21,18 +23,42 @@ final class RowStore {
   private static final String COLUMNS =
       "id, table_id, data, is_archived, position, scan_count, last_scanned_at, scan_state, created_at, updated_at, created_by";
 
-  static final String INSERT_ROW = "INSERT INTO table_rows (table_id, data, created_by) VALUES ($1, $2, $3) RETURNING " + COLUMNS;
+  /**
+   * The table's column types as the statement finds them, with a KEY SHARE lock on each column
+   * until the write commits. A write goes ahead only when they are still the types its cells
+   * were checked against ({@code types = $n}): a column change locks its column before it
+   * rewrites the cells (matic_change_column, V20_2), so a row written now is either written
+   * before that lock, and converted by the change, or after the change, and then checked again.
+   */
+  private static final String CURRENT_TYPES = """
+      current AS (
+        SELECT coalesce(jsonb_object_agg(c.name, c.column_type), '{}') AS types
+        FROM (SELECT name, column_type FROM table_columns WHERE table_id = $1 FOR KEY SHARE) c
+      )""";
 
-  /** All rows of a bulk request in one statement and one transaction, positions in request order. */
-  static final String INSERT_ROWS = """
-      WITH inserted AS (
+  /** One row, if the columns are those of $4; otherwise no row back. */
+  static final String INSERT_ROW = "WITH " + CURRENT_TYPES + """
+
+      INSERT INTO table_rows (table_id, data, created_by)
+      SELECT $1, $2, $3 FROM current WHERE current.types = $4::jsonb
+      RETURNING\s""" + COLUMNS;
+
+  /**
+   * All rows of a bulk request in one statement and one transaction, positions in request
+   * order, if the columns are those of $4; {@code current} says whether they were.
+   */
+  static final String INSERT_ROWS = "WITH " + CURRENT_TYPES + """
+      , inserted AS (
         INSERT INTO table_rows (table_id, data, created_by)
         SELECT $1, d.data::jsonb, $3
-        FROM unnest($2::text[]) WITH ORDINALITY AS d(data, ord)
+        FROM unnest($2::text[]) WITH ORDINALITY AS d(data, ord), current
+        WHERE current.types = $4::jsonb
         ORDER BY d.ord
         RETURNING id, position
       )
-      SELECT id, position FROM inserted ORDER BY position
+      SELECT (SELECT types = $4::jsonb FROM current) AS current, id, position
+      FROM (SELECT 1) AS one LEFT JOIN inserted ON true
+      ORDER BY position
       """;
 
   static final String SELECT_ROW = "SELECT " + COLUMNS + " FROM table_rows WHERE table_id = $1 AND id = $2";
@@ -51,17 +77,26 @@ final class RowStore {
       LIMIT $3
       """;
 
-  /** A JSON merge of cells at the top level: a cell set to null is removed. */
-  static final String UPDATE_ROW = """
-      UPDATE table_rows
-      SET data = CASE WHEN $3::jsonb IS NULL THEN data
-                      ELSE (data || $3::jsonb) - ARRAY(SELECT key FROM jsonb_each($3::jsonb) WHERE value = 'null'::jsonb)
-                 END,
-          is_archived = coalesce($4, is_archived),
-          position = coalesce($5, position),
-          updated_at = now()
-      WHERE table_id = $1 AND id = $2
-      RETURNING\s""" + COLUMNS;
+  /**
+   * A JSON merge of cells at the top level: a cell set to null is removed; only if the columns
+   * are those of $6 ({@code current}: whether they were; no {@code id}: no such row).
+   */
+  static final String UPDATE_ROW = "WITH " + CURRENT_TYPES + """
+      , updated AS (
+        UPDATE table_rows
+        SET data = CASE WHEN $3::jsonb IS NULL THEN data
+                        ELSE (data || $3::jsonb) - ARRAY(SELECT key FROM jsonb_each($3::jsonb) WHERE value = 'null'::jsonb)
+                   END,
+            is_archived = coalesce($4, is_archived),
+            position = coalesce($5, position),
+            updated_at = now()
+        WHERE table_id = $1 AND id = $2 AND (SELECT types = $6::jsonb FROM current)
+        RETURNING\s""" + COLUMNS + """
+
+      )
+      SELECT (SELECT types = $6::jsonb FROM current) AS current, updated.*
+      FROM (SELECT 1) AS one LEFT JOIN updated ON true
+      """;
 
   private final SqlClient client;
 
@@ -69,19 +104,41 @@ final class RowStore {
     this.client = client;
   }
 
-  Future<JsonObject> insert(UUID tableId, JsonObject data, String createdBy) {
-    return client.preparedQuery(INSERT_ROW).execute(Tuple.of(tableId, data, createdBy))
-        .map(rows -> toJson(rows.iterator().next()));
+  /**
+   * The table's columns changed between the read its cells were checked against and the write:
+   * nothing was written (the caller checks the cells again, see {@link #CURRENT_TYPES}).
+   */
+  static final class ColumnsChanged extends RuntimeException {
+    ColumnsChanged() {
+      super("the table's columns changed while the row was being written", null, false, false);
+    }
+  }
+
+  /** {@code types}: the column types the cells were checked against. */
+  Future<JsonObject> insert(UUID tableId, JsonObject data, String createdBy, Map<String, String> types) {
+    return client.preparedQuery(INSERT_ROW).execute(Tuple.of(tableId, data, createdBy, new JsonObject(new HashMap<String, Object>(types))))
+        .map(rows -> {
+          if (rows.size() == 0) {
+            throw new ColumnsChanged();
+          }
+          return toJson(rows.iterator().next());
+        });
   }
 
   /** {@code {inserted, rows: [{id, position}]}} in request order. */
-  Future<JsonObject> insertAll(UUID tableId, List<JsonObject> rows, String createdBy) {
+  Future<JsonObject> insertAll(UUID tableId, List<JsonObject> rows, String createdBy, Map<String, String> types) {
     String[] data = rows.stream().map(JsonObject::encode).toArray(String[]::new);
-    return client.preparedQuery(INSERT_ROWS).execute(Tuple.of(tableId).addArrayOfString(data).addString(createdBy)).map(inserted -> {
+    Tuple params = Tuple.of(tableId).addArrayOfString(data).addString(createdBy).addValue(new JsonObject(new HashMap<String, Object>(types)));
+    return client.preparedQuery(INSERT_ROWS).execute(params).map(inserted -> {
       JsonArray ids = new JsonArray();
-      inserted.forEach(row -> ids.add(new JsonObject()
-          .put("id", SqlValues.uuid(row, "id"))
-          .put("position", row.getLong("position"))));
+      for (Row row : inserted) {
+        if (!row.getBoolean("current")) {
+          throw new ColumnsChanged();
+        }
+        if (row.getValue("id") != null) {
+          ids.add(new JsonObject().put("id", SqlValues.uuid(row, "id")).put("position", row.getLong("position")));
+        }
+      }
       return new JsonObject().put("inserted", ids.size()).put("rows", ids);
     });
   }
@@ -95,13 +152,18 @@ final class RowStore {
     });
   }
 
-  Future<JsonObject> update(UUID tableId, UUID rowId, RowChange change) {
-    Tuple params = Tuple.of(tableId, rowId, change.data(), change.archived(), change.position());
+  Future<JsonObject> update(UUID tableId, UUID rowId, RowChange change, Map<String, String> types) {
+    Tuple params = Tuple.of(tableId, rowId, change.data(), change.archived(), change.position())
+        .addValue(new JsonObject(new HashMap<String, Object>(types)));
     return client.preparedQuery(UPDATE_ROW).execute(params).map(rows -> {
-      if (rows.size() == 0) {
+      Row row = rows.iterator().next();
+      if (!row.getBoolean("current")) {
+        throw new ColumnsChanged();
+      }
+      if (row.getValue("id") == null) {
         throw ServiceFailure.notFound("row " + rowId + " does not exist in table " + tableId);
       }
-      return toJson(rows.iterator().next());
+      return toJson(row);
     });
   }
 

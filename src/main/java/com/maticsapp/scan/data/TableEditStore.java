@@ -5,6 +5,7 @@ import com.maticsapp.scan.contract.ServiceFailure;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
@@ -28,8 +29,14 @@ final class TableEditStore {
       RETURNING id
       """;
 
+  /** matic_change_column's refusal while an import of the table is active (a 409). */
+  static final String IMPORT_RUNNING = "MS409";
+
   /**
-   * Every change to one column in ONE statement: its name ($6), label ($7), type ($8),
+   * Every change to one column in ONE statement, matic_change_column (V20_2), which locks the
+   * column before it reads the rows, so it converts every row written before it and none is
+   * written with the old column after it (RowStore's writes check the columns they were checked
+   * against). Changes: its name ($6), label ($7), type ($8),
    * settings ($9) and place among the columns ($10, null: kept). It applies only while the
    * column is as it was read ($3 settings, $4 name, $5 type) and, unless it is a dry run ($11),
    * only when every cell converts to the new type (matic_convert_cell, V19_1); otherwise it
@@ -40,67 +47,8 @@ final class TableEditStore {
    * Barcode cells the new normalisation cannot read are reported (unindexed): they stay, as
    * a row written with them would, and no lookup finds them.
    */
-  static final String CHANGE_COLUMN = """
-      WITH col AS (
-        SELECT id, name AS old_name, column_type AS old_type FROM table_columns
-        WHERE table_id = $1 AND id = $2 AND settings = $3::jsonb AND name = $4 AND column_type = $5
-        FOR UPDATE
-      ), cells AS (
-        SELECT r.id, r.position, r.data -> col.old_name AS old_value,
-               CASE WHEN $8 = col.old_type THEN r.data -> col.old_name
-                    ELSE matic_convert_cell($8, r.data -> col.old_name) END AS new_value
-        FROM col JOIN table_rows r ON r.table_id = $1 AND r.data ? col.old_name
-      ), bad AS (
-        SELECT c.id, c.position, c.old_value FROM cells c, col
-        WHERE $8 <> col.old_type AND NOT matic_converted_fits($8, c.new_value)
-      ), unindexed AS (
-        SELECT c.id, c.position, c.old_value FROM cells c
-        WHERE $8 = 'barcode' AND jsonb_typeof(c.new_value) IN ('string', 'number')
-          AND matic_normalize_barcode(coalesce($9::jsonb ->> 'normalization', 'exact'), c.new_value #>> '{}') IS NULL
-          AND NOT EXISTS (SELECT 1 FROM bad WHERE bad.id = c.id)
-      ), go AS (
-        SELECT NOT $11 AND NOT EXISTS (SELECT 1 FROM bad) AS ok FROM col
-      ), moved AS (
-        UPDATE table_rows r
-        SET data = (r.data - col.old_name) || jsonb_build_object($6::text, c.new_value), updated_at = now()
-        FROM cells c, col, go
-        WHERE go.ok AND r.id = c.id AND ($6 <> col.old_name OR c.new_value IS DISTINCT FROM c.old_value)
-        RETURNING r.id
-      ), placed AS (
-        SELECT o.id, o.position AS new_position FROM table_columns o WHERE $10::int IS NULL AND o.id = $2
-        UNION ALL
-        SELECT x.id, (row_number() OVER (ORDER BY x.k) - 1)::int FROM (
-          SELECT o.id, (row_number() OVER (ORDER BY o.position, o.id) - 1)::numeric AS k
-          FROM table_columns o WHERE $10::int IS NOT NULL AND o.table_id = $1 AND o.id <> $2
-          UNION ALL
-          SELECT $2, $10::numeric - 0.5 WHERE $10::int IS NOT NULL
-        ) x
-      ), changed AS (
-        UPDATE table_columns c
-        SET name = CASE WHEN c.id = $2 THEN $6 ELSE c.name END,
-            label = CASE WHEN c.id = $2 THEN $7 ELSE c.label END,
-            column_type = CASE WHEN c.id = $2 THEN $8 ELSE c.column_type END,
-            settings = CASE WHEN c.id = $2 THEN $9::jsonb ELSE c.settings END,
-            position = p.new_position
-        FROM placed p, go
-        WHERE go.ok AND c.id = p.id AND c.table_id = $1 AND (c.id = $2 OR c.position <> p.new_position)
-        RETURNING c.id
-      ), touched AS (
-        UPDATE data_tables SET updated_at = now() WHERE id = $1 AND EXISTS (SELECT 1 FROM go WHERE ok) RETURNING id
-      )
-      SELECT (SELECT count(*) FROM col) AS found,
-             coalesce((SELECT ok FROM go), false) AS applied,
-             (SELECT count(*) FROM cells WHERE jsonb_typeof(old_value) <> 'null') AS cells,
-             (SELECT count(*) FROM cells c, col WHERE c.new_value IS DISTINCT FROM c.old_value) AS converted,
-             (SELECT count(*) FROM moved) AS rows_changed,
-             (SELECT count(*) FROM bad) AS not_converted,
-             (SELECT coalesce(jsonb_agg(jsonb_build_object('row_id', b.id, 'value', b.old_value) ORDER BY b.position), '[]')
-                FROM (SELECT * FROM bad ORDER BY position LIMIT $12) b) AS not_converted_cells,
-             (SELECT count(*) FROM unindexed) AS unindexed,
-             (SELECT coalesce(jsonb_agg(jsonb_build_object('row_id', u.id, 'value', u.old_value) ORDER BY u.position), '[]')
-                FROM (SELECT * FROM unindexed ORDER BY position LIMIT $12) u) AS unindexed_cells,
-             (SELECT count(*) FROM changed) + (SELECT count(*) FROM touched) AS writes
-      """;
+  static final String CHANGE_COLUMN =
+      "SELECT * FROM matic_change_column($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
 
   /**
    * A new column, at {@code $6} (the columns from there on move one place right) or last; no
@@ -178,9 +126,10 @@ final class TableEditStore {
         .addValue(after.position() == before.position() ? null : after.position())
         .addBoolean(dryRun).addInteger(maxListed);
     return client.preparedQuery(CHANGE_COLUMN).execute(params)
-        .recover(failure -> Future.failedFuture(TableStore.isSqlState(failure, "23505")
-            ? ServiceFailure.conflict("the table already has a column named '" + after.name() + "'")
-            : failure))
+        .recover(failure -> Future.failedFuture(
+            TableStore.isSqlState(failure, "23505") ? ServiceFailure.conflict("the table already has a column named '" + after.name() + "'")
+                : TableStore.isSqlState(failure, IMPORT_RUNNING) ? ServiceFailure.conflict(((PgException) failure).getErrorMessage())
+                : failure))
         .map(rows -> {
           Row row = rows.iterator().next();
           return new ColumnChange(row.getLong("found") > 0, row.getBoolean("applied"), row.getLong("cells"),

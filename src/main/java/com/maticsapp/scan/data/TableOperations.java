@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -88,9 +89,9 @@ final class TableOperations {
     UUID tableId = fields.uuid("table_id", true);
     JsonObject data = fields.object("data", true, JsonValues.Bounds.rowData(limits));
     fields.throwIfInvalid();
-    return editableColumns(caller, tableId).compose(types -> {
+    return checkedWrite(caller, tableId, types -> {
       checkCells(data, types);
-      return rows.insert(tableId, data, caller.actor());
+      return rows.insert(tableId, data, caller.actor(), types);
     });
   }
 
@@ -103,7 +104,7 @@ final class TableOperations {
     }
     fields.throwIfInvalid();
     JsonValues.Bounds bounds = JsonValues.Bounds.rowData(limits);
-    return editableColumns(caller, tableId).compose(types -> {
+    return checkedWrite(caller, tableId, types -> {
       List<FieldError> errors = new ArrayList<>();
       List<JsonObject> data = new ArrayList<>(items.size());
       for (int i = 0; i < items.size() && errors.size() < 50; i++) {
@@ -123,7 +124,7 @@ final class TableOperations {
       if (!errors.isEmpty()) {
         throw ServiceFailure.invalid(errors);
       }
-      return rows.insertAll(tableId, data, caller.actor());
+      return rows.insertAll(tableId, data, caller.actor(), types);
     });
   }
 
@@ -144,11 +145,11 @@ final class TableOperations {
     UUID rowId = fields.uuid("row_id", true);
     fields.throwIfInvalid();
     RowChange change = RowChange.parse(body, limits);
-    return editableColumns(caller, tableId).compose(types -> {
+    return checkedWrite(caller, tableId, types -> {
       if (change.data() != null) {
         checkCells(change.data(), types);
       }
-      return rows.update(tableId, rowId, change);
+      return rows.update(tableId, rowId, change, types);
     });
   }
 
@@ -165,6 +166,23 @@ final class TableOperations {
     return access.whenAllowed(caller, tableId, Permission.EDIT, () -> tables.columnTypes(tableId));
   }
 
+
+  /**
+   * A write whose cells are checked against the table's column types: read, checked, written.
+   * When the columns changed in between (a column's type or name, see {@link RowStore#CURRENT_TYPES}),
+   * the write wrote nothing; it is checked against the new columns and sent once more, and a
+   * second change in that moment is a 409.
+   */
+  private Future<JsonObject> checkedWrite(Caller caller, UUID tableId,
+                                          Function<Map<String, String>, Future<JsonObject>> write) {
+    return editableColumns(caller, tableId).compose(write)
+        .recover(failure -> failure instanceof RowStore.ColumnsChanged
+            ? editableColumns(caller, tableId).compose(write)
+            : Future.failedFuture(failure))
+        .recover(failure -> Future.failedFuture(failure instanceof RowStore.ColumnsChanged
+            ? ServiceFailure.conflict("the table's columns changed while the row was being written; check its cells and send it again")
+            : failure));
+  }
 
   /** A 422 listing every cell of {@code data} that does not fit the table's columns. */
   private static void checkCells(JsonObject data, Map<String, String> columnTypes) {
