@@ -53,7 +53,8 @@ trap cleanup EXIT
 
 psql_db() { psql -h "$pghost" -p "$pgport" -U "$pguser" -v ON_ERROR_STOP=1 -qAt "$@"; }
 
-if [ ! -f "$root/target/matic-scan.jar" ] || [ -n "$(find "$root/src/main" "$root/conf" -newer "$root/target/matic-scan.jar" -print -quit)" ]; then
+jar=${BENCH_JAR:-$root/target/matic-scan.jar} # BENCH_JAR: another build, e.g. an older commit's, to compare
+if [ -z "${BENCH_JAR:-}" ] && { [ ! -f "$jar" ] || [ -n "$(find "$root/src/main" "$root/conf" -newer "$jar" -print -quit)" ]; }; then
   echo "building target/matic-scan.jar"
   (cd "$root" && mvn -q -B -DskipTests package)
 fi
@@ -86,7 +87,7 @@ start_service() {
   env ENVIRONMENT=production DATABASE_URL="$url" PORT=$port DB_POOL_MAX_SIZE="$pool" HTTP_HOST=127.0.0.1 \
     MANAGEMENT_PORT=$management_port MANAGEMENT_HOST=127.0.0.1 RATE_LIMIT_RPS=1000000 RATE_LIMIT_BURST=1000000 \
     AUTH_JWT_SECRET="$jwt_secret" GUEST_TOKEN_SECRET="$guest_secret" PUBLIC_URL=https://bench.example.com "$@" \
-    java ${BENCH_JAVA_OPTS:--Xms128m -Xmx128m -XX:+UseSerialGC} -jar "$root/target/matic-scan.jar" >"$out/service-pool$pool.log" 2>&1 &
+    java ${BENCH_JAVA_OPTS:--Xms128m -Xmx128m -XX:+UseSerialGC} -jar "$jar" >"$out/service-pool$pool.log" 2>&1 &
   service_pid=$!
   for _ in $(seq 1 600); do
     if curl -fs -m 2 "http://127.0.0.1:$port/api/health/ready" >/dev/null 2>&1; then

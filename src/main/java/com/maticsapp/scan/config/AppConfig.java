@@ -77,10 +77,11 @@ public record AppConfig(
 
   /**
    * How the data verticle instances are deployed, how much a scan may return, and how many
-   * scan statements each instance keeps on the wire before coalescing further scans.
+   * scan (lookup) statements each instance keeps on the wire before coalescing further scans
+   * (lookups, at most {@code lookupBatchMax} per statement).
    */
-  public record DataConfig(int instances, int maxMatchedRows, int scanStatementsInFlight, RetryConfig retry,
-                           Duration failureLogInterval) {}
+  public record DataConfig(int instances, int maxMatchedRows, int scanStatementsInFlight, int lookupStatementsInFlight,
+                           int lookupBatchMax, RetryConfig retry, Duration failureLogInterval) {}
 
   /**
    * Retries of idempotent work (lookups, scans with a client id) after a transient database
@@ -212,6 +213,8 @@ public record AppConfig(
             data.integer("instances", 1, 1, 64),
             data.integer("maxMatchedRows", 100, 1, 10_000),
             data.integer("scanStatementsInFlight", 2, 1, 64),
+            data.integer("lookupStatementsInFlight", 2, 1, 64),
+            data.integer("lookupBatchMax", 64, 1, 1_000),
             retry(data.section("retry")),
             data.duration("failureLogInterval", Duration.ofSeconds(10), Duration.ofMillis(100), Duration.ofHours(1))),
         new HealthConfig(

@@ -37,6 +37,9 @@ public final class ConfigLoader {
     map.put("HTTP_INSTANCES", "http.instances");
     map.put("DATA_INSTANCES", "data.instances");
     map.put("DATA_FAILURE_LOG_INTERVAL", "data.failureLogInterval");
+    map.put("DATA_SCAN_STATEMENTS_IN_FLIGHT", "data.scanStatementsInFlight");
+    map.put("DATA_LOOKUP_STATEMENTS_IN_FLIGHT", "data.lookupStatementsInFlight");
+    map.put("DATA_LOOKUP_BATCH_MAX", "data.lookupBatchMax");
     map.put("HEALTH_STALLED_AFTER", "health.stalledAfter");
     map.put("DATABASE_URL", "database.url");
     map.put("DB_POOLER_MODE", "database.pooler");

@@ -39,6 +39,7 @@ public final class DataVerticle extends VerticleBase {
   private SqlClient client;
   private Dispatcher bus;
   private ScanCoalescer coalescer;
+  private LookupCoalescer lookups;
   private ChangePruner pruner;
   private FailureObserver failures;
   private long summaries = -1;
@@ -65,8 +66,10 @@ public final class DataVerticle extends VerticleBase {
     coalescer = new ScanCoalescer(vertx, scanStore::record, scanStore::stored, retries,
         config.limits().batchMaxScans(), config.data().scanStatementsInFlight(),
         config.database().pool().maxWaitQueueSize(), config.database().pool().connectionTimeout().toMillis());
-    ScanOperations scans = new ScanOperations(vertx.eventBus(), new LookupStore(client, config.data().maxMatchedRows()),
-        coalescer, new ScanHistoryStore(client), access, retries, failures, config.limits());
+    lookups = new LookupCoalescer(vertx, new LookupStore(client, config.data().maxMatchedRows()),
+        config.data().lookupBatchMax(), config.data().lookupStatementsInFlight(),
+        config.database().pool().maxWaitQueueSize(), config.database().pool().connectionTimeout().toMillis());
+    ScanOperations scans = new ScanOperations(vertx.eventBus(), lookups, coalescer, new ScanHistoryStore(client), access, retries, failures, config.limits());
     TableOperations tables =
         new TableOperations(new TableStore(client), new RowStore(client), access, retries, config.limits());
     AccessOperations members = new AccessOperations(new MemberStore(client), new PairingStore(client), access,
@@ -162,7 +165,7 @@ public final class DataVerticle extends VerticleBase {
     erasure.stopSweeping();
     imports.stopSweeping();
     return bus.unregister()
-        .transform(unregistered -> bus.quiesce(deadline, List.of(coalescer)))
+        .transform(unregistered -> bus.quiesce(deadline, List.of(coalescer, lookups)))
         .transform(quiet -> {
           vertx.cancelTimer(summaries);
           failures.flushWarnings(true);

@@ -9,12 +9,18 @@ import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
-import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
 
-/** Barcode lookups: an index probe on barcode_values, one statement, nothing loaded in bulk. */
-final class LookupStore {
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * Barcode lookups: an index probe on barcode_values, one statement per lookup or per batch of
+ * lookups ({@link LookupCoalescer}), nothing loaded in bulk.
+ */
+final class LookupStore implements LookupCoalescer.Reader {
 
   /**
    * Resolves table and column, normalises the value with the column's rule and probes the
@@ -50,6 +56,42 @@ final class LookupStore {
       ORDER BY r.position, r.id
       """;
 
+  /**
+   * {@link #LOOKUP} for several lookups at once (those that queued while others were on the
+   * wire, {@link LookupCoalescer}): one row per request ({@code ord}) and matched row, each
+   * request resolved, access-checked and normalised on its own, exactly as alone. $1..$8 are
+   * the requests' fields as arrays, $9 the rows per request.
+   */
+  static final String LOOKUP_ALL = """
+      WITH req AS (
+        SELECT * FROM unnest($1::int[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::uuid[], $8::text[])
+          AS q(ord, table_id, column_id, column_name, barcode, member_id, pairing_id, device_id)
+      ), target AS (
+        SELECT req.ord, t.id AS table_id, c.id AS column_id, c.column_type, c.settings, access.role AS caller_role,
+               CASE WHEN c.column_type = 'barcode'
+                    THEN matic_normalize_barcode(coalesce(c.settings ->> 'normalization', 'exact'), req.barcode) END AS normalized
+        FROM req
+        LEFT JOIN data_tables t ON t.id = req.table_id
+        LEFT JOIN table_columns c ON c.table_id = t.id
+                                 AND (c.id = req.column_id OR (req.column_id IS NULL AND c.name = req.column_name))
+        CROSS JOIN LATERAL matic_access(req.table_id, req.member_id, req.pairing_id, req.device_id) AS access
+      )
+      SELECT target.ord, target.table_id, target.column_id, target.column_type, target.normalized, target.caller_role,
+             r.id AS row_id,
+             CASE WHEN target.caller_role LIKE 'guest:%' THEN matic_display(target.settings, r.data) ELSE r.data END AS data
+      FROM target
+      LEFT JOIN LATERAL (
+        SELECT r.id, r.data, r.position
+        FROM barcode_values b
+        JOIN table_rows r ON r.id = b.row_id
+        WHERE b.column_id = target.column_id AND b.normalized = target.normalized AND NOT r.is_archived
+          AND (target.caller_role = ANY (matic_roles('lookup')) OR target.caller_role = 'guest:' || target.column_id)
+        ORDER BY r.position, r.id
+        LIMIT $9
+      ) r ON true
+      ORDER BY target.ord, r.position, r.id
+      """;
+
   private final SqlClient client;
   private final int maxMatchedRows;
 
@@ -59,13 +101,59 @@ final class LookupStore {
   }
 
   /** The rows the barcode matches, if the caller may look it up. */
-  Future<LookupResult> lookup(LookupRequest request, Caller caller) {
+  @Override
+  public Future<LookupResult> lookup(LookupRequest request, Caller caller) {
     Tuple params = Tuple.of(request.tableId(), request.columnId(), request.columnName(), request.barcode(), maxMatchedRows)
         .addString(caller.memberId()).addUUID(caller.pairingId()).addString(caller.deviceId());
     return client.preparedQuery(LOOKUP).execute(params).map(rows -> result(request, rows));
   }
 
-  private static LookupResult result(LookupRequest request, RowSet<Row> rows) {
+  /** Several lookups by one statement: per request, its result or its own failure (a 404, a 403...). */
+  @Override
+  public Future<List<Object>> lookupAll(List<LookupRequest> requests, List<Caller> callers) {
+    int n = requests.size();
+    Integer[] ords = new Integer[n];
+    UUID[] tables = new UUID[n];
+    UUID[] columns = new UUID[n];
+    String[] columnNames = new String[n];
+    String[] barcodes = new String[n];
+    String[] members = new String[n];
+    UUID[] pairings = new UUID[n];
+    String[] devices = new String[n];
+    for (int i = 0; i < n; i++) {
+      LookupRequest request = requests.get(i);
+      Caller caller = callers.get(i);
+      ords[i] = i;
+      tables[i] = request.tableId();
+      columns[i] = request.columnId();
+      columnNames[i] = request.columnName();
+      barcodes[i] = request.barcode();
+      members[i] = caller.memberId();
+      pairings[i] = caller.pairingId();
+      devices[i] = caller.deviceId();
+    }
+    Tuple params = Tuple.tuple().addArrayOfInteger(ords).addArrayOfUUID(tables).addArrayOfUUID(columns)
+        .addArrayOfString(columnNames).addArrayOfString(barcodes).addArrayOfString(members).addArrayOfUUID(pairings)
+        .addArrayOfString(devices).addInteger(maxMatchedRows);
+    return client.preparedQuery(LOOKUP_ALL).execute(params).map(rows -> {
+      List<List<Row>> byRequest = new ArrayList<>(n);
+      for (int i = 0; i < n; i++) {
+        byRequest.add(new ArrayList<>(1));
+      }
+      rows.forEach(row -> byRequest.get(row.getInteger("ord")).add(row));
+      List<Object> outcomes = new ArrayList<>(n);
+      for (int i = 0; i < n; i++) {
+        try {
+          outcomes.add(result(requests.get(i), byRequest.get(i)));
+        } catch (RuntimeException refused) {
+          outcomes.add(refused);
+        }
+      }
+      return outcomes;
+    });
+  }
+
+  private static LookupResult result(LookupRequest request, Iterable<Row> rows) {
     Row first = rows.iterator().next();
     Permission.LOOKUP.require(first.getString("caller_role"), first.getUUID("column_id"),
         "table " + request.tableId() + " does not exist");

@@ -31,7 +31,7 @@ import java.util.UUID;
 final class ScanOperations {
 
   private final EventBus bus;
-  private final LookupStore lookups;
+  private final LookupCoalescer lookups;
   private final ScanCoalescer scans;
   private final ScanHistoryStore history;
   private final AccessStore access;
@@ -39,7 +39,7 @@ final class ScanOperations {
   private final FailureObserver failures;
   private final AppConfig.LimitsConfig limits;
 
-  ScanOperations(EventBus bus, LookupStore lookups, ScanCoalescer scans, ScanHistoryStore history, AccessStore access,
+  ScanOperations(EventBus bus, LookupCoalescer lookups, ScanCoalescer scans, ScanHistoryStore history, AccessStore access,
                  Retries retries, FailureObserver failures, AppConfig.LimitsConfig limits) {
     this.bus = bus;
     this.lookups = lookups;
