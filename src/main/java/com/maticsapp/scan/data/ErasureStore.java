@@ -47,7 +47,7 @@ final class ErasureStore {
         RETURNING h.id
       ), outbox AS (
         UPDATE webhook_deliveries d
-        SET payload = matic_webhook_erase(d.event_type, d.payload, ARRAY(SELECT id FROM gone))
+        SET payload = matic_webhook_erase(d.event_type, d.payload, ARRAY(SELECT id FROM gone)), erased_at = now()
         WHERE d.row_ids && ARRAY(SELECT id FROM gone)
         RETURNING d.id
       ), snippets AS (
@@ -67,7 +67,7 @@ final class ErasureStore {
         DELETE FROM import_staging WHERE job_id IN (SELECT id FROM import_jobs WHERE table_id = $1)
       ), outbox AS (
         UPDATE webhook_deliveries d
-        SET payload = matic_webhook_erase(d.event_type, d.payload, NULL), row_ids = '{}'
+        SET payload = matic_webhook_erase(d.event_type, d.payload, NULL), row_ids = '{}', erased_at = now()
         WHERE d.table_id = $1
         RETURNING d.id
       ), snippets AS (

@@ -86,7 +86,9 @@ public final class OutboxStore {
             claim = NULL, last_status = r.status, last_error = r.error,
             delivered_at = CASE WHEN r.outcome = 'delivered' THEN now() ELSE d.delivered_at END
         FROM r WHERE d.id = r.id AND d.claim = r.claim
-        RETURNING d.id, d.endpoint_id, d.attempts, r.outcome, r.status, r.latency, r.response, r.error, r.next_at
+        -- A delivery erased while it was on the wire keeps no response: it may echo the erased cells.
+        RETURNING d.id, d.endpoint_id, d.attempts, r.outcome, r.status, r.latency,
+                  CASE WHEN d.erased_at IS NULL THEN r.response END AS response, r.error, r.next_at
       ), logged AS (
         INSERT INTO webhook_attempts (delivery_id, attempt, status_code, latency_ms, response, error, next_retry_at)
         SELECT id, attempts, status, latency, response, error, CASE WHEN outcome = 'retry' THEN next_at END FROM done

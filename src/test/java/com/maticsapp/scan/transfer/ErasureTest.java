@@ -176,6 +176,29 @@ class ErasureTest extends ServiceTest {
     }
   }
 
+  /**
+   * The receiver holds its answer (an echo of what it got, cells included) while the table is
+   * deleted: the attempt completes after the erasure and must not store that answer.
+   */
+  @Test
+  void aDeliveryOnTheWireWhileItsTableIsDeletedKeepsNoEchoOfTheCells() {
+    JsonObject table = fixtures.table();
+    String tableId = table.getString("id");
+    try (WebhookReceiver holding = WebhookReceiver.start().answerByDefault(new Answer(500, 1_000, true))) {
+      fixtures.webhook(table.getString("workspace_id"), holding.url(), "row.created");
+      String marker = "MARKER" + UUID.randomUUID().toString().replace("-", "");
+      fixtures.row(tableId, new JsonObject().put("code", "TH-1").put("name", marker));
+      WebhookReceiver.await("the event on the wire", 15_000, () -> holding.received().size() == 1);
+      assertThat(service.raw(HttpMethod.DELETE, "/api/tables/" + tableId, null, null).statusCode()).isEqualTo(200);
+      String delivery = "(SELECT id FROM webhook_deliveries WHERE table_id = '" + tableId + "')";
+      WebhookReceiver.await("the held attempt recorded", 15_000,
+          () -> database.count("SELECT count(*) FROM webhook_attempts WHERE delivery_id IN " + delivery) >= 1);
+      assertThat(database.count("SELECT count(*) FROM webhook_attempts WHERE delivery_id IN " + delivery + " AND status_code = 500"))
+          .as("the attempt is logged, with its status").isGreaterThanOrEqualTo(1);
+      assertThat(whereFound(marker)).isEmpty();
+    }
+  }
+
   @Test
   void deletingATableErasesEverythingOfIt() {
     String tableId = fixtures.table().getString("id");
