@@ -341,7 +341,7 @@ async function importFile(event) {
 async function follow(job) {
   const status = $('import-status');
   for (;;) {
-    status.textContent = `Import ${job.status}: ${job.rows_read} rows read, ${job.rows_staged} ready, ${job.error_count} errors`;
+    status.textContent = progressText(job);
     if (job.status === 'succeeded' || job.status === 'failed') break;
     await new Promise((resolve) => setTimeout(resolve, 500));
     const r = await call(`/api/imports/${job.id}`);
@@ -356,6 +356,17 @@ async function follow(job) {
     : `Import failed, nothing was written: ${report.failure || ''} ${(report.errors || []).slice(0, 3)
       .map((e) => `line ${e.line}${e.column ? ` (${e.column})` : ''}: ${e.message}`).join('; ')}`.trim();
   $('import-status').dataset.status = job.status;
+}
+
+/** A running job: reading and checking the file (nothing written yet), then applying it in chunks. */
+function progressText(job) {
+  if (job.status === 'running' && job.apply_phase === 'archiving') {
+    return 'Import running: archiving the rows the file no longer has…';
+  }
+  if (job.status === 'running' && job.apply_phase === 'applying') {
+    return `Import running: ${job.rows_applied} of ${job.rows_staged} rows applied`;
+  }
+  return `Import ${job.status}: ${job.rows_read} rows read, ${job.rows_staged} ready, ${job.error_count} errors`;
 }
 
 /** Downloads with the token in the header (a plain link cannot carry it). */

@@ -144,7 +144,7 @@ class LookupCoalescerTest {
     LookupCoalescer coalescer = coalescer(64, 1, 2, 100);
     on(() -> coalescer.lookup(request("A"), CALLER));
     Future<LookupResult> b = on(() -> coalescer.lookup(request("B"), CALLER));
-    on(() -> coalescer.lookup(request("C"), CALLER));
+    Future<LookupResult> c = on(() -> coalescer.lookup(request("C"), CALLER));
     Future<LookupResult> full = on(() -> coalescer.lookup(request("D"), CALLER));
     assertThatThrownBy(() -> await(full)).cause().isInstanceOfSatisfying(QueueRefusal.class,
         refusal -> assertThat(refusal.reason()).isEqualTo(QueueRefusal.Reason.QUEUE_FULL));
@@ -152,6 +152,7 @@ class LookupCoalescerTest {
     // A stays on the wire: B and C wait past 100 ms and are refused by the sweep.
     assertThatThrownBy(() -> await(b)).cause().isInstanceOfSatisfying(QueueRefusal.class,
         refusal -> assertThat(refusal.reason()).isEqualTo(QueueRefusal.Reason.WAITED_TOO_LONG));
+    assertThatThrownBy(() -> await(c)).cause().isInstanceOf(QueueRefusal.class);
     assertThat(on(coalescer::busy)).as("only A, on the wire").isEqualTo(1);
     Future<Void> idle = on(coalescer::whenIdle);
     assertThat(idle.isComplete()).isFalse();
