@@ -62,6 +62,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 class GracefulShutdownTest {
 
   private static final Duration GRACE = Duration.ofSeconds(1);
+
+  /** How long before the port closed a connection may still sit in the kernel's listen backlog. */
+
+  private static final long BACKLOG_WINDOW_MILLIS = 100;
   private static final Duration DRAIN = Duration.ofSeconds(10);
   private static final int CONCURRENCY = 16;
   private static final int EAGER_CONCURRENCY = 8;
@@ -201,8 +205,7 @@ class GracefulShutdownTest {
       });
       assertThat(refusedWhileDraining).as("new requests were refused with 503 during the drain").isPositive();
       assertThat(hung).as("no request hung").isZero();
-      assertThat(results).filteredOn(r -> r.status() < 0)
-          .allSatisfy(r -> assertThat(r.failure()).as("scan %s got no answer", r.id()).isEqualTo(Failure.REFUSED));
+      assertRefusedOrInTheBacklogWindow(results);
       assertThat(refusedAfterExit).as("the load ran on past the exit").isPositive();
 
       // (d): every acknowledged scan is stored exactly once; the row's counter equals the history.
@@ -233,10 +236,8 @@ class GracefulShutdownTest {
               r.sentAtMillis() - sigtermAt, r.endedAtMillis() - sigtermAt, r.failure(), r.detail()));
       assertThat(eagerResults).filteredOn(r -> r.status() > 0)
           .allSatisfy(r -> assertThat(r.status()).as("eager scan %s", r.id()).isIn(200, 201, 503));
-      assertThat(eagerResults).filteredOn(r -> r.status() < 0)
-          .allSatisfy(r -> assertThat(r.failure()).as("eager scan %s: accepted, then dropped (%s)", r.id(), r.detail())
-              .isEqualTo(Failure.REFUSED));
       assertThat(eager.count(Failure.REFUSED)).as("the eager clients ran into the closed port").isPositive();
+      assertRefusedOrInTheBacklogWindow(eagerResults);
       eager.assertAcknowledgedStoredExactlyOnce(database, eagerRowId);
 
       String log = log();
@@ -362,5 +363,22 @@ class GracefulShutdownTest {
     try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       return socket.getLocalPort();
     }
+  }
+
+  /**
+   * Every scan without an answer was refused, except in the one window no process can close
+   * (docs/operations.md, "Graceful shutdown"): a connection the kernel completed in the listen
+   * backlog just before the port closed is reset with it. Such a scan was sent at most a moment
+   * before the first refused one; any other connection accepted and then dropped is a failure.
+   */
+  private static void assertRefusedOrInTheBacklogWindow(List<Result> results) {
+    long portClosedBy = results.stream().filter(r -> r.failure() == Failure.REFUSED)
+        .mapToLong(Result::sentAtMillis).min().orElse(Long.MAX_VALUE);
+    assertThat(results).filteredOn(r -> r.status() < 0 && r.failure() != Failure.REFUSED)
+        .allSatisfy(r -> assertThat(r.failure() == Failure.CLOSED && r.sentAtMillis() >= portClosedBy - BACKLOG_WINDOW_MILLIS
+                && r.sentAtMillis() <= portClosedBy)
+            .as("scan %s (%s), sent %d ms before the port closed: accepted, then dropped (%s)", r.id(), r.failure(),
+                portClosedBy - r.sentAtMillis(), r.detail())
+            .isTrue());
   }
 }
