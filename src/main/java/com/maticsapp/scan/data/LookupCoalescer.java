@@ -51,7 +51,7 @@ final class LookupCoalescer implements Dispatcher.Drainable {
   private final ArrayDeque<Pending> queue = new ArrayDeque<>();
   private int inFlight;
   private long sweeper = -1;
-  private Promise<Void> idle;
+  private final IdleSignal idle = new IdleSignal();
 
   LookupCoalescer(Vertx vertx, Reader reader, int maxBatch, int maxInFlight, int maxQueued, long maxWaitMillis) {
     this.vertx = vertx;
@@ -147,20 +147,10 @@ final class LookupCoalescer implements Dispatcher.Drainable {
 
   @Override
   public Future<Void> whenIdle() {
-    if (busy() == 0) {
-      return Future.succeededFuture();
-    }
-    if (idle == null) {
-      idle = Promise.promise();
-    }
-    return idle.future();
+    return idle.whenIdle(busy());
   }
 
   private void checkIdle() {
-    if (idle != null && busy() == 0) {
-      Promise<Void> done = idle;
-      idle = null;
-      done.complete();
-    }
+    idle.check(busy());
   }
 }

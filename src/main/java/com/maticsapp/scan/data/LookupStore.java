@@ -23,6 +23,33 @@ import java.util.UUID;
 final class LookupStore implements LookupCoalescer.Reader {
 
   /**
+   * What both statements read of a resolved {@code target}: the table, column, normalised value
+   * and the caller's role, and the rows the value matches as the caller may see them, at most
+   * {@code $LIMIT} (the statement's parameter holding maxMatchedRows).
+   */
+  private static final String TARGET_ROWS = """
+      target.table_id, target.column_id, target.column_type, target.normalized, target.caller_role,
+             r.id AS row_id,
+             -- A guest sees the column's display cells of a row only (matic_display, V12_2).
+             CASE WHEN target.caller_role LIKE 'guest:%' THEN matic_display(target.settings, r.data) ELSE r.data END AS data
+      FROM target
+      LEFT JOIN LATERAL (
+        SELECT r.id, r.data, r.position
+        FROM barcode_values b
+        JOIN table_rows r ON r.id = b.row_id
+        WHERE b.column_id = target.column_id AND b.normalized = target.normalized AND NOT r.is_archived
+          -- Members, or a live guest on its own column (Permission.LOOKUP): others read no row.
+          AND (target.caller_role = ANY (matic_roles('lookup')) OR target.caller_role = 'guest:' || target.column_id)
+        ORDER BY r.position, r.id
+        LIMIT $LIMIT
+      ) r ON true
+      """;
+
+  private static String targetRows(String limitParameter) {
+    return TARGET_ROWS.replace("$LIMIT", limitParameter);
+  }
+
+  /**
    * Resolves table and column, normalises the value with the column's rule and probes the
    * (column_id, normalized) primary key of barcode_values. Always returns at least one row,
    * so a miss still says whether the table and column exist.
@@ -38,21 +65,7 @@ final class LookupStore implements LookupCoalescer.Reader {
                                  AND (c.id = $2::uuid OR ($2::uuid IS NULL AND c.name = $3))
         CROSS JOIN LATERAL matic_access($1, $6, $7, $8) AS access
       )
-      SELECT target.table_id, target.column_id, target.column_type, target.normalized, target.caller_role,
-             r.id AS row_id,
-             -- A guest sees the column's display cells of a row only (matic_display, V12_2).
-             CASE WHEN target.caller_role LIKE 'guest:%' THEN matic_display(target.settings, r.data) ELSE r.data END AS data
-      FROM target
-      LEFT JOIN LATERAL (
-        SELECT r.id, r.data, r.position
-        FROM barcode_values b
-        JOIN table_rows r ON r.id = b.row_id
-        WHERE b.column_id = target.column_id AND b.normalized = target.normalized AND NOT r.is_archived
-          -- Members, or a live guest on its own column (Permission.LOOKUP): others read no row.
-          AND (target.caller_role = ANY (matic_roles('lookup')) OR target.caller_role = 'guest:' || target.column_id)
-        ORDER BY r.position, r.id
-        LIMIT $5
-      ) r ON true
+      SELECT\s""" + targetRows("$5") + """
       ORDER BY r.position, r.id
       """;
 
@@ -76,19 +89,7 @@ final class LookupStore implements LookupCoalescer.Reader {
                                  AND (c.id = req.column_id OR (req.column_id IS NULL AND c.name = req.column_name))
         CROSS JOIN LATERAL matic_access(req.table_id, req.member_id, req.pairing_id, req.device_id) AS access
       )
-      SELECT target.ord, target.table_id, target.column_id, target.column_type, target.normalized, target.caller_role,
-             r.id AS row_id,
-             CASE WHEN target.caller_role LIKE 'guest:%' THEN matic_display(target.settings, r.data) ELSE r.data END AS data
-      FROM target
-      LEFT JOIN LATERAL (
-        SELECT r.id, r.data, r.position
-        FROM barcode_values b
-        JOIN table_rows r ON r.id = b.row_id
-        WHERE b.column_id = target.column_id AND b.normalized = target.normalized AND NOT r.is_archived
-          AND (target.caller_role = ANY (matic_roles('lookup')) OR target.caller_role = 'guest:' || target.column_id)
-        ORDER BY r.position, r.id
-        LIMIT $9
-      ) r ON true
+      SELECT target.ord,\s""" + targetRows("$9") + """
       ORDER BY target.ord, r.position, r.id
       """;
 

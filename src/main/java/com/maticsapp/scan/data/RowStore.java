@@ -114,9 +114,14 @@ final class RowStore {
     }
   }
 
+  /** The column types a write's cells were checked against, as CURRENT_TYPES compares them. */
+  private static JsonObject typesJson(Map<String, String> types) {
+    return new JsonObject(new HashMap<String, Object>(types));
+  }
+
   /** {@code types}: the column types the cells were checked against. */
   Future<JsonObject> insert(UUID tableId, JsonObject data, String createdBy, Map<String, String> types) {
-    return client.preparedQuery(INSERT_ROW).execute(Tuple.of(tableId, data, createdBy, new JsonObject(new HashMap<String, Object>(types))))
+    return client.preparedQuery(INSERT_ROW).execute(Tuple.of(tableId, data, createdBy, typesJson(types)))
         .map(rows -> {
           if (rows.size() == 0) {
             throw new ColumnsChanged();
@@ -128,7 +133,7 @@ final class RowStore {
   /** {@code {inserted, rows: [{id, position}]}} in request order. */
   Future<JsonObject> insertAll(UUID tableId, List<JsonObject> rows, String createdBy, Map<String, String> types) {
     String[] data = rows.stream().map(JsonObject::encode).toArray(String[]::new);
-    Tuple params = Tuple.of(tableId).addArrayOfString(data).addString(createdBy).addValue(new JsonObject(new HashMap<String, Object>(types)));
+    Tuple params = Tuple.of(tableId).addArrayOfString(data).addString(createdBy).addValue(typesJson(types));
     return client.preparedQuery(INSERT_ROWS).execute(params).map(inserted -> {
       JsonArray ids = new JsonArray();
       for (Row row : inserted) {
@@ -154,7 +159,7 @@ final class RowStore {
 
   Future<JsonObject> update(UUID tableId, UUID rowId, RowChange change, Map<String, String> types) {
     Tuple params = Tuple.of(tableId, rowId, change.data(), change.archived(), change.position())
-        .addValue(new JsonObject(new HashMap<String, Object>(types)));
+        .addValue(typesJson(types));
     return client.preparedQuery(UPDATE_ROW).execute(params).map(rows -> {
       Row row = rows.iterator().next();
       if (!row.getBoolean("current")) {

@@ -98,7 +98,7 @@ final class ScanCoalescer implements Dispatcher.Drainable {
   /** Scans waiting on a backoff timer before they are queued again. */
   private int retriesPending;
   private long sweeper = -1;
-  private Promise<Void> idle;
+  private final IdleSignal idle = new IdleSignal();
 
   ScanCoalescer(Vertx vertx, Writer store, Retries retries, int maxBatch, int maxInFlight, int maxQueued,
                 long maxWaitMillis) {
@@ -171,21 +171,11 @@ final class ScanCoalescer implements Dispatcher.Drainable {
    */
   @Override
   public Future<Void> whenIdle() {
-    if (busy() == 0) {
-      return Future.succeededFuture();
-    }
-    if (idle == null) {
-      idle = Promise.promise();
-    }
-    return idle.future();
+    return idle.whenIdle(busy());
   }
 
   private void checkIdle() {
-    if (idle != null && busy() == 0) {
-      Promise<Void> done = idle;
-      idle = null;
-      done.complete();
-    }
+    idle.check(busy());
   }
 
   /**
