@@ -16,13 +16,29 @@ src, out, rows, depth = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3]), 
 
 
 def constant(java_file, name):
+    # The statement NAME as PostgreSQL receives it: its text blocks, with the fragments it is
+    # concatenated from (a call such as targetRows("$5") between two blocks) expanded.
     text = (src / java_file).read_text()
-    match = re.search(r'static final String ' + name + r' = """\n(.*?)"""', text, re.S)
+    match = re.search(r'static final String ' + name + r' = (""".*?""");\n', text, re.S)
     if not match:
         sys.exit(f"cannot find {name} in {java_file}")
+    parts = re.split(r'"""\s*\+\s*(\w+)\("([^"]*)"\)\s*\+\s*"""', match.group(1)[3:-3])
+    sql = parts[0]
+    for i in range(1, len(parts), 3):
+        sql += helper(text, parts[i], parts[i + 1]) + parts[i + 2]
+    sql = sql.replace("\\s", " ")
     # One line for pgbench: SQL comments ("-- ...") would swallow the rest of it.
-    lines = (re.sub(r"--.*$", "", line).strip() for line in match.group(1).splitlines())
+    lines = (re.sub(r"--.*$", "", line).strip() for line in sql.splitlines())
     return " ".join(line for line in lines if line)
+
+
+def helper(text, method, argument):
+    """A statement fragment returned by METHOD(ARGUMENT): CONSTANT.replace("$X", argument)."""
+    body = re.search(r'String ' + method + r'\(String \w+\) \{\s*return (\w+)\.replace\("([^"]+)", \w+\);', text)
+    if not body:
+        sys.exit(f"cannot expand {method}")
+    fragment = re.search(r'static final String ' + body.group(1) + r' = """\n(.*?)""";', text, re.S)
+    return fragment.group(1).replace(body.group(2), argument)
 
 
 def bind(sql, values):

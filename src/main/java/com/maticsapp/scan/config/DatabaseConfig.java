@@ -158,6 +158,15 @@ public record DatabaseConfig(
     }
   }
 
+  /**
+   * Longest SQL text the per-connection cache keeps prepared. The client's default (2,048
+   * characters) left the scan statement (about 15,000) out of the cache: PostgreSQL parsed and
+   * planned it on every execution, which cost more than executing it (docs/benchmarks.md,
+   * 2026-12-07). Every statement the service sends is a constant of its own, so the limit only
+   * has to be above the longest of them ({@code PreparedStatementCacheTest} holds it so).
+   */
+  public static final int PREPARED_STATEMENT_SQL_LIMIT = 64 * 1024;
+
   public boolean usesTransactionPooler() {
     return TRANSACTION.equals(pooler);
   }
@@ -187,7 +196,8 @@ public record DatabaseConfig(
       options.setUseLayer7Proxy(true).setCachePreparedStatements(false);
     } else {
       options.setCachePreparedStatements(preparedStatementCacheMaxSize > 0)
-          .setPreparedStatementCacheMaxSize(Math.max(1, preparedStatementCacheMaxSize));
+          .setPreparedStatementCacheMaxSize(Math.max(1, preparedStatementCacheMaxSize))
+          .setPreparedStatementCacheSqlLimit(PREPARED_STATEMENT_SQL_LIMIT);
     }
     if (sslMode == SslMode.REQUIRE || sslMode == SslMode.PREFER || sslMode == SslMode.ALLOW) {
       // libpq semantics: these modes encrypt but do not verify the server certificate
